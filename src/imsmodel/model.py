@@ -1,0 +1,638 @@
+"""`ImsModel`: the transaction-level reference model of `ims_ctrl` (docs/spec.md sections 1-8).
+
+The model is a sequence of *steps* (IMS-080): every public call that is a step (`write`, `read`,
+`event`, and `b_response` with a non-OKAY response to a non-raise message) completes with all its
+consequences before it returns: an unmask message (IMS-031), a whole flush (IMS-032, IMS-085), an
+error latch and its raise (IMS-051, IMS-060..063). Messages are appended to an output list in step
+order (IMS-071) and handed out by `take_messages`.
+
+Two completion modes:
+
+* ``auto_complete=True`` (standalone): every message counts as accepted (MSG_COUNT, IMS-072) and as
+  answered OKAY as soon as it is emitted.
+* ``auto_complete=False`` (benches): the bench reports the master port. `message_accepted` is the
+  completion of both AW and W of the oldest message not yet accepted (IMS-072, IMS-084);
+  `b_response` is the B response of the oldest message without one (AW order, IMS-073). A non-OKAY B
+  on a message that was not sent directly by a raise logs MSG_WRITE_FAILED (IMS-053, IMS-062).
+
+Rule map: IMS-001 `__init__`; IMS-020..027 `read`/`write`; IMS-030..036 `_write_entry`,
+`_write_ctrl`, `_flush`; IMS-040..045 `event`; IMS-050..053 `_log_error`; IMS-060..063 `_raise`;
+IMS-070..074 `_emit`, `message_accepted`, `b_response`. The register layout comes from `regmap`.
+
+Performance: state is plain lists of ints, one list per table and word; an event is O(1), a write
+O(1) except a flush, which scans its table once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass
+
+from imsmodel import regmap as rm
+from imsmodel.errors import ImsArgumentError
+from imsmodel.regmap import ErrorCode, Kind
+
+__all__ = ["EventOutcome", "ImsModel", "Message"]
+
+# Local constants for the hot paths (all derived from regmap).
+_MASK32 = 0xFFFFFFFF
+_LO_KEEP = ~_MASK32  # addr bits [63:32]
+_ADDR_LO_MASK = rm.ADDR_LO_MASK
+_X_EN = rm.CTRL_MSIX_ENABLE
+_X_FM = rm.CTRL_MSIX_FUNC_MASK
+_X_OPEN_BITS = _X_EN | _X_FM
+_I_EN = rm.CTRL_IMS_ENABLE
+_EI_EN = rm.CTRL_ERR_INT_ENABLE
+_CTRL_WR = rm.CTRL_WRITABLE
+_X_CTL_WR = rm.MSIX_CTRL_WRITABLE
+_I_CTL_WR = rm.IMS_CTRL_WRITABLE
+_MASK = rm.MSIX_CTRL_MASK
+assert _MASK == rm.IMS_CTRL_MASK
+_PASID_EN = rm.IMS_CTRL_PASID_EN
+_PASID_LSB = rm.IMS_CTRL_PASID_LSB
+_ST_VALID = rm.ERR_STATUS_VALID
+_ST_OVF = rm.ERR_STATUS_OVERFLOW
+_CODE_LSB = rm.ERR_STATUS.field("code").lsb
+_INFO_IMS_LSB = rm.ERR_INFO.field("ims").lsb
+_INFO_PV_LSB = rm.ERR_INFO.field("pasid_valid").lsb
+_ERR_MAX = rm.ERR_COUNT_MAX
+_STRB = rm.STRB_BYTE_MASK
+_HANDLE_MAX = rm.HANDLE_MAX
+_PASID_MAX = rm.PASID_MAX
+_ADDR_SPACE = rm.ADDR_SPACE
+_decode = rm.decode
+_RESPS = ("OKAY", "SLVERR", "DECERR")  # AXI4-Lite has no EXOKAY
+
+_K_REG = Kind.REGISTER
+_K_XT = Kind.MSIX_TABLE
+_K_IT = Kind.IMS_TABLE
+_K_XP = Kind.MSIX_PBA
+_K_IP = Kind.IMS_PBA
+
+_OKAY = "OKAY"
+_SLVERR = "SLVERR"
+
+CAUSES = ("event", "unmask", "flush", "raise")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One interrupt message (IMS-070): a 32-bit write of `data` to `addr` with WSTRB 0xF.
+
+    `ims`/`index` name the entry it was sent for. `raise_` is True only for a message sent directly
+    by the error-interrupt raise (IMS-061/062); `cause` is "event" (IMS-044), "unmask" (IMS-031),
+    "flush" (IMS-032) or "raise" (IMS-061). A raise's vector 0 released later by an unmask or flush
+    is an ordinary message: raise_=False, cause "unmask"/"flush" (IMS-062).
+    """
+
+    addr: int
+    data: int
+    ims: bool
+    index: int
+    raise_: bool = False
+    cause: str = "event"
+
+
+class EventOutcome(enum.Enum):
+    """What one event did (IMS-040..044)."""
+
+    SENT = "sent"
+    PENDING = "pending"
+    IMS_DISABLED = "ims_disabled"
+    MSIX_DISABLED = "msix_disabled"
+    INVALID_HANDLE = "invalid_handle"
+    PASID_MISMATCH = "pasid_mismatch"
+
+    @property
+    def error_code(self) -> ErrorCode | None:
+        """The logged error code, or None for SENT/PENDING."""
+        return _OUTCOME_CODE.get(self)
+
+
+_OUTCOME_CODE: dict[EventOutcome, ErrorCode] = {
+    EventOutcome.IMS_DISABLED: ErrorCode.IMS_DISABLED,
+    EventOutcome.MSIX_DISABLED: ErrorCode.MSIX_DISABLED,
+    EventOutcome.INVALID_HANDLE: ErrorCode.INVALID_HANDLE,
+    EventOutcome.PASID_MISMATCH: ErrorCode.PASID_MISMATCH,
+}
+_SENT = EventOutcome.SENT
+_PENDING = EventOutcome.PENDING
+_O_IMS_DIS = EventOutcome.IMS_DISABLED
+_O_MSIX_DIS = EventOutcome.MSIX_DISABLED
+_O_INV = EventOutcome.INVALID_HANDLE
+_O_PASID = EventOutcome.PASID_MISMATCH
+_E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
+_E_IMS_DIS = int(ErrorCode.IMS_DISABLED)
+_E_MSIX_DIS = int(ErrorCode.MSIX_DISABLED)
+_E_INV = int(ErrorCode.INVALID_HANDLE)
+_E_PASID = int(ErrorCode.PASID_MISMATCH)
+
+
+def _bad(what: str, value: object) -> ImsArgumentError:
+    return ImsArgumentError(f"{what}, got {value!r}")
+
+
+def _as_table(ims: object) -> bool:
+    if ims is True or ims is False:
+        return ims
+    if isinstance(ims, int) and ims in (0, 1):
+        return bool(ims)
+    raise _bad("ims must be a bool (True: IMS table, False: MSI-X table)", ims)
+
+
+class ImsModel:
+    """Reference model of `ims_ctrl`. See the module docstring for the step semantics."""
+
+    # Tables: _x* MSI-X, _i* IMS; *a 64-bit address (bits [1:0] = 0), *d data, *c control word,
+    # *p pending (0/1). _s_* are statistics (cumulative across reset).
+    __slots__ = (
+        "_auto",
+        "_cap",
+        "_ctrl",
+        "_err_code",
+        "_err_count",
+        "_err_info",
+        "_err_ovf",
+        "_err_pasid",
+        "_err_valid",
+        "_ia",
+        "_ic",
+        "_id",
+        "_inflight",
+        "_ip",
+        "_m",
+        "_msg_count",
+        "_n",
+        "_n_accepted",
+        "_n_bdone",
+        "_n_emitted",
+        "_out",
+        "_s_b",
+        "_s_b_ignored",
+        "_s_err",
+        "_s_ev_pended",
+        "_s_ev_sent",
+        "_s_flush",
+        "_s_flushes",
+        "_s_latched",
+        "_s_overflows",
+        "_s_raise_dropped",
+        "_s_raise_pended",
+        "_s_raise_sent",
+        "_s_raises",
+        "_s_reads",
+        "_s_resets",
+        "_s_slverr",
+        "_s_unmask",
+        "_s_writes",
+        "_xa",
+        "_xc",
+        "_xd",
+        "_xp",
+    )
+
+    def __init__(
+        self, ims_entries: int = 64, msix_entries: int = 9, auto_complete: bool = True
+    ) -> None:
+        rm.check_params(ims_entries, msix_entries)  # IMS-001
+        if not isinstance(auto_complete, bool):
+            raise _bad("auto_complete must be a bool", auto_complete)
+        self._n = ims_entries
+        self._m = msix_entries
+        self._auto = auto_complete
+        self._cap = rm.cap_value(ims_entries, msix_entries)
+        self._out: list[Message] = []
+        self._inflight: deque[Message] = deque()
+        self._s_err: dict[int, int] = {int(c): 0 for c in ErrorCode}
+        self._s_ev_sent = self._s_ev_pended = 0
+        self._s_unmask = self._s_flush = self._s_flushes = 0
+        self._s_raises = self._s_raise_sent = self._s_raise_pended = self._s_raise_dropped = 0
+        self._s_latched = self._s_overflows = 0
+        self._s_writes = self._s_reads = self._s_slverr = 0
+        self._s_b = self._s_b_ignored = self._s_resets = 0
+        self._init_state()
+
+    # ------------------------------------------------------------------ state
+    def _init_state(self) -> None:
+        """Reset values (IMS-021); also forgets every message in flight on the master port."""
+        self._ctrl = 0
+        self._err_valid = 0
+        self._err_ovf = 0
+        self._err_code = 0
+        self._err_info = 0
+        self._err_pasid = 0
+        self._err_count = 0
+        self._msg_count = 0
+        m, n = self._m, self._n
+        self._xa = [0] * m
+        self._xd = [0] * m
+        self._xc = [_MASK] * m
+        self._xp = [0] * m
+        self._ia = [0] * n
+        self._id = [0] * n
+        self._ic = [_MASK] * n
+        self._ip = [0] * n
+        self._inflight.clear()
+        self._n_emitted = self._n_accepted = self._n_bdone = 0
+
+    def reset(self) -> None:
+        """Reset the device (IMS-021). Messages emitted before and not yet taken stay in the output
+        list; messages in flight on the master port are forgotten (no B is expected for them).
+        Statistics are cumulative and count resets."""
+        self._init_state()
+        self._s_resets += 1
+
+    # ------------------------------------------------------------------ read-only views
+    @property
+    def ims_entries(self) -> int:
+        """N (IMS-001)."""
+        return self._n
+
+    @property
+    def msix_entries(self) -> int:
+        """M (IMS-001)."""
+        return self._m
+
+    @property
+    def auto_complete(self) -> bool:
+        """True when messages complete themselves (standalone use)."""
+        return self._auto
+
+    @property
+    def ctrl(self) -> int:
+        """The CTRL register value."""
+        return self._ctrl
+
+    @property
+    def outstanding(self) -> int:
+        """Messages emitted whose B response has not been reported (always 0 with auto_complete)."""
+        return len(self._inflight)
+
+    @property
+    def unaccepted(self) -> int:
+        """Messages emitted whose AW+W completion has not been reported (0 with auto_complete)."""
+        return self._n_emitted - self._n_accepted
+
+    def _check_index(self, ims: object, index: object) -> tuple[bool, int]:
+        t = _as_table(ims)
+        size = self._n if t else self._m
+        if not isinstance(index, int) or not 0 <= index < size:
+            raise _bad(f"index must be an int in 0..{size - 1} for the {_tname(t)} table", index)
+        return t, index
+
+    def pending(self, ims: bool, index: int) -> bool:
+        """The entry's pending bit (IMS-030)."""
+        t, i = self._check_index(ims, index)
+        return bool((self._ip if t else self._xp)[i])
+
+    def masked(self, ims: bool, index: int) -> bool:
+        """The entry's own MASK bit (not the table's state; see `effectively_masked`)."""
+        t, i = self._check_index(ims, index)
+        return bool((self._ic if t else self._xc)[i] & _MASK)
+
+    def effectively_masked(self, ims: bool, index: int) -> bool:
+        """MASK = 1 or the entry's table is closed (docs/spec.md section 4)."""
+        t, i = self._check_index(ims, index)
+        return bool((self._ic if t else self._xc)[i] & _MASK) or not self._open(t)
+
+    def _open(self, ims: bool) -> bool:
+        c = self._ctrl
+        if ims:
+            return bool(c & _I_EN)
+        return c & _X_OPEN_BITS == _X_EN
+
+    def take_messages(self) -> list[Message]:
+        """Messages emitted since the last call, in emission (step) order (IMS-071)."""
+        out = self._out
+        self._out = []
+        return out
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters for reports (cumulative across `reset`).
+
+        Event outcomes: events = event_sent + pended + event_errors. Messages: sent = event_sent +
+        unmask_messages + flush_messages + raise_messages. Errors: errors = sum of error_<code>;
+        errors = latched + overflows. raises = raise_messages + raise_pended + raise_dropped.
+        """
+        e = self._s_err
+        ev_err = e[_E_IMS_DIS] + e[_E_MSIX_DIS] + e[_E_INV] + e[_E_PASID]
+        d = {
+            "events": self._s_ev_sent + self._s_ev_pended + ev_err,
+            "event_sent": self._s_ev_sent,
+            "pended": self._s_ev_pended,
+            "event_errors": ev_err,
+            "sent": self._s_ev_sent + self._s_unmask + self._s_flush + self._s_raise_sent,
+            "unmask_messages": self._s_unmask,
+            "flush_messages": self._s_flush,
+            "flushes": self._s_flushes,
+            "raises": self._s_raises,
+            "raise_messages": self._s_raise_sent,
+            "raise_pended": self._s_raise_pended,
+            "raise_dropped": self._s_raise_dropped,
+            "errors": sum(e.values()),
+            "latched": self._s_latched,
+            "overflows": self._s_overflows,
+            "writes": self._s_writes,
+            "reads": self._s_reads,
+            "slverr": self._s_slverr,
+            "accepted": self._n_accepted,
+            "b_responses": self._s_b,
+            "b_errors": e[_E_WRITE],
+            "b_errors_ignored": self._s_b_ignored,
+            "resets": self._s_resets,
+        }
+        for code in ErrorCode:
+            d["error_" + code.name.lower()] = e[int(code)]
+        return d
+
+    # ------------------------------------------------------------------ slave port: reads
+    def read(self, offset: int) -> tuple[int, str]:
+        """Register read step (IMS-080): returns (value, "OKAY"|"SLVERR"); changes no state."""
+        if not isinstance(offset, int) or not 0 <= offset < _ADDR_SPACE or offset & 3:
+            raise _bad("offset must be a 4-byte aligned int in 0..0xFFFC", offset)
+        self._s_reads += 1
+        loc = _decode(offset, self._n, self._m)
+        kind = loc.kind
+        if kind is _K_IT or kind is _K_XT:
+            i = loc.index
+            w = loc.word
+            if kind is _K_IT:
+                a, d, c = self._ia, self._id, self._ic
+            else:
+                a, d, c = self._xa, self._xd, self._xc
+            if w == rm.WORD_ADDR_LO:
+                return a[i] & _MASK32, _OKAY
+            if w == rm.WORD_ADDR_HI:
+                return a[i] >> 32, _OKAY
+            if w == rm.WORD_DATA:
+                return d[i], _OKAY
+            return c[i], _OKAY
+        if kind is _K_REG:
+            return self._read_register(loc.offset), _OKAY
+        if kind is _K_XP:
+            return _pba_word(self._xp, loc.index, loc.word), _OKAY  # IMS-026
+        if kind is _K_IP:
+            return _pba_word(self._ip, loc.index, loc.word), _OKAY
+        self._s_slverr += 1
+        return 0, _SLVERR  # IMS-025
+
+    def _read_register(self, off: int) -> int:
+        if off == rm.CTRL.offset:
+            return self._ctrl
+        if off == rm.ERR_STATUS.offset:
+            # IMS-027: CODE reads 0 while VALID = 0 (it is cleared with VALID).
+            return self._err_valid | (self._err_ovf << 1) | (self._err_code << _CODE_LSB)
+        if off == rm.ERR_INFO.offset:
+            return self._err_info
+        if off == rm.ERR_PASID.offset:
+            return self._err_pasid
+        if off == rm.ERR_COUNT.offset:
+            return self._err_count
+        if off == rm.MSG_COUNT.offset:
+            return self._msg_count
+        if off == rm.CAP.offset:
+            return self._cap
+        return rm.ID_VALUE
+
+    # ------------------------------------------------------------------ slave port: writes
+    def write(self, offset: int, value: int, strb: int = 0xF) -> str:
+        """Register write step (IMS-080): returns "OKAY" or "SLVERR" (IMS-025)."""
+        if not isinstance(offset, int) or not 0 <= offset < _ADDR_SPACE or offset & 3:
+            raise _bad("offset must be a 4-byte aligned int in 0..0xFFFC", offset)
+        if not isinstance(value, int) or not 0 <= value <= _MASK32:
+            raise _bad("value must be an int in 0..0xFFFFFFFF", value)
+        if not isinstance(strb, int) or not 0 <= strb <= 0xF:
+            raise _bad("strb must be an int in 0..0xF", strb)
+        self._s_writes += 1
+        loc = _decode(offset, self._n, self._m)
+        kind = loc.kind
+        bm = _STRB[strb]  # IMS-023: bytes whose strobe is 0 keep their value
+        if kind is _K_IT:
+            self._write_entry(True, loc.index, loc.word, value, bm)
+            return _OKAY
+        if kind is _K_XT:
+            self._write_entry(False, loc.index, loc.word, value, bm)
+            return _OKAY
+        if kind is _K_REG:
+            off = loc.offset
+            if off == rm.CTRL.offset:
+                self._write_ctrl(value, bm)
+            elif off == rm.ERR_STATUS.offset:
+                w1c = value & bm  # a byte with strobe 0 is not written, so it clears nothing
+                if w1c & _ST_VALID:  # IMS-027
+                    self._err_valid = 0
+                    self._err_code = 0
+                if w1c & _ST_OVF:
+                    self._err_ovf = 0
+            # IMS-024: other registers are RO: OKAY, nothing changes.
+            return _OKAY
+        if kind is _K_XP or kind is _K_IP:
+            return _OKAY  # IMS-024: in-range PBA QWORD is RO
+        self._s_slverr += 1
+        return _SLVERR  # IMS-025
+
+    def _write_entry(self, ims: bool, i: int, word: int, value: int, bm: int) -> None:
+        if ims:
+            a, d, c, p = self._ia, self._id, self._ic, self._ip
+        else:
+            a, d, c, p = self._xa, self._xd, self._xc, self._xp
+        if word == rm.WORD_ADDR_LO:  # IMS-022: addr_lo[1:0] reserved
+            old = a[i]
+            lo = ((old & ~bm) | (value & bm)) & _ADDR_LO_MASK
+            a[i] = (old & _LO_KEEP) | lo
+        elif word == rm.WORD_ADDR_HI:
+            old = a[i]
+            hi = ((old >> 32) & ~bm) | (value & bm)
+            a[i] = (hi << 32) | (old & _MASK32)
+        elif word == rm.WORD_DATA:
+            d[i] = (d[i] & ~bm) | (value & bm)
+        else:
+            old = c[i]
+            new = ((old & ~bm) | (value & bm)) & (_I_CTL_WR if ims else _X_CTL_WR)
+            c[i] = new
+            # IMS-031: MASK 1 -> 0 on a pending entry of an open table sends one message with the
+            # address/data after this write; a closed table keeps it pending (IMS-033).
+            # IMS-036: MASK unchanged (or other words) sends nothing.
+            if old & _MASK and not new & _MASK and p[i] and self._open(ims):
+                p[i] = 0
+                self._s_unmask += 1
+                self._emit(Message(a[i], d[i], ims, i, False, "unmask"))
+
+    def _write_ctrl(self, value: int, bm: int) -> None:
+        old = self._ctrl
+        new = ((old & ~bm) | (value & bm)) & _CTRL_WR  # IMS-022: [31:4] reserved
+        self._ctrl = new
+        # IMS-032: closed -> open flushes; MSI-X before IMS when one write opens both.
+        if old & _X_OPEN_BITS != _X_EN and new & _X_OPEN_BITS == _X_EN:
+            self._flush(False)
+        if not old & _I_EN and new & _I_EN:
+            self._flush(True)
+
+    def _flush(self, ims: bool) -> None:
+        """IMS-032/IMS-085: every pending entry with MASK = 0, ascending index, one message each.
+        IMS-035: no PASID re-check; address/data current now."""
+        self._s_flushes += 1
+        if ims:
+            a, d, c, p = self._ia, self._id, self._ic, self._ip
+        else:
+            a, d, c, p = self._xa, self._xd, self._xc, self._xp
+        if 1 not in p:
+            return
+        emit = self._emit
+        for i, pend in enumerate(p):
+            if pend and not c[i] & _MASK:
+                p[i] = 0
+                self._s_flush += 1
+                emit(Message(a[i], d[i], ims, i, False, "flush"))
+
+    # ------------------------------------------------------------------ events (IMS-040..045)
+    def event(self, ims: bool, handle: int, pasid: int | None = None) -> EventOutcome:
+        """Event step (IMS-080). `pasid=None` means evt_pasid_valid = 0."""
+        if ims is not True and ims is not False:
+            ims = _as_table(ims)
+        if not isinstance(handle, int) or not 0 <= handle <= _HANDLE_MAX:
+            raise _bad("handle must be an int in 0..0xFFFF", handle)
+        if pasid is not None and (not isinstance(pasid, int) or not 0 <= pasid <= _PASID_MAX):
+            raise _bad("pasid must be None or an int in 0..0xFFFFF", pasid)
+        if ims:
+            # IMS-040: enable, then range, then PASID.
+            if not self._ctrl & _I_EN:
+                self._event_error(_E_IMS_DIS, True, handle, pasid)
+                return _O_IMS_DIS
+            if handle >= self._n:
+                self._event_error(_E_INV, True, handle, pasid)
+                return _O_INV
+            c = self._ic[handle]
+            # IMS-045: the entry PASID matters only when PASID_EN = 1.
+            if c & _PASID_EN and (pasid is None or pasid != c >> _PASID_LSB):
+                self._event_error(_E_PASID, True, handle, pasid)
+                return _O_PASID
+            if c & _MASK:  # IMS-043
+                self._ip[handle] = 1
+                self._s_ev_pended += 1
+                return _PENDING
+            self._s_ev_sent += 1  # IMS-044
+            self._emit(Message(self._ia[handle], self._id[handle], True, handle, False, "event"))
+            return _SENT
+        # IMS-041: range, then enable. IMS-045: evt_pasid plays no part in MSI-X delivery.
+        if handle >= self._m:
+            self._event_error(_E_INV, False, handle, pasid)
+            return _O_INV
+        ctrl = self._ctrl
+        if not ctrl & _X_EN:
+            self._event_error(_E_MSIX_DIS, False, handle, pasid)
+            return _O_MSIX_DIS
+        if ctrl & _X_FM or self._xc[handle] & _MASK:  # IMS-043
+            self._xp[handle] = 1
+            self._s_ev_pended += 1
+            return _PENDING
+        self._s_ev_sent += 1  # IMS-044
+        self._emit(Message(self._xa[handle], self._xd[handle], False, handle, False, "event"))
+        return _SENT
+
+    def _event_error(self, code: int, ims: bool, handle: int, pasid: int | None) -> None:
+        # IMS-042: no message, no pending change. IMS-051: ERR_INFO/ERR_PASID latch what the event
+        # carried, for both tables (spec question: IMS-045 says evt_pasid is "ignored" for MSI-X
+        # events; we read that as "for delivery", and IMS-051 latches the event's PASID as given).
+        if pasid is None:
+            self._log_error(code, handle, ims, 0, 0)
+        else:
+            self._log_error(code, handle, ims, 1, pasid)
+
+    # ------------------------------------------------------------------ errors (IMS-050..063)
+    def _log_error(self, code: int, handle: int, ims: bool, pasid_valid: int, pasid: int) -> None:
+        self._s_err[code] += 1
+        if self._err_count != _ERR_MAX:  # IMS-050: saturating
+            self._err_count += 1
+        if self._err_valid:  # IMS-052: overflow changes nothing else
+            self._err_ovf = 1
+            self._s_overflows += 1
+            return
+        # IMS-051: latch
+        self._s_latched += 1
+        self._err_valid = 1
+        self._err_code = code
+        self._err_info = handle | (int(ims) << _INFO_IMS_LSB) | (pasid_valid << _INFO_PV_LSB)
+        self._err_pasid = pasid
+        if self._ctrl & _EI_EN:  # IMS-060: raise on latch only, inside this step
+            self._raise()
+
+    def _raise(self) -> None:
+        """IMS-061: MSI-X vector 0 under the event rules, except MSIX_ENABLE = 0 drops it."""
+        self._s_raises += 1
+        ctrl = self._ctrl
+        if not ctrl & _X_EN:
+            self._s_raise_dropped += 1
+            return
+        if ctrl & _X_FM or self._xc[0] & _MASK:
+            self._xp[0] = 1
+            self._s_raise_pended += 1
+            return
+        self._s_raise_sent += 1
+        self._emit(Message(self._xa[0], self._xd[0], False, 0, True, "raise"))
+
+    # ------------------------------------------------------------------ master port (IMS-070..074)
+    def _emit(self, msg: Message) -> None:
+        self._out.append(msg)
+        if self._auto:
+            self._msg_count = (self._msg_count + 1) & _MASK32  # IMS-072: wrapping
+        else:
+            self._inflight.append(msg)
+            self._n_emitted += 1
+
+    def message_accepted(self) -> None:
+        """Bench: the oldest emitted message not yet accepted completed both AW and W (IMS-072).
+        Not a step (it changes only MSG_COUNT)."""
+        if self._n_accepted >= self._n_emitted:
+            raise ImsArgumentError(
+                "message_accepted() with no emitted message awaiting AW+W"
+                + (" (auto_complete=True accepts every message itself)" if self._auto else "")
+            )
+        self._n_accepted += 1
+        self._msg_count = (self._msg_count + 1) & _MASK32
+
+    def b_response(self, resp: str) -> Message:
+        """Bench: the B response of the oldest message without one (AW order, IMS-073).
+
+        Returns that message. A non-OKAY response to a message not sent directly by a raise is a
+        step that logs MSG_WRITE_FAILED (IMS-053) and may raise (IMS-060); otherwise nothing
+        changes (IMS-062, IMS-083). A B before the message's AW+W completion, or with nothing
+        outstanding, is bench misuse (IMS-074 is the RTL's view) and raises ImsArgumentError.
+        """
+        if resp not in _RESPS:
+            raise _bad("resp must be 'OKAY', 'SLVERR' or 'DECERR'", resp)
+        if not self._inflight:
+            raise ImsArgumentError(
+                "b_response() with no message in flight"
+                + (" (auto_complete=True completes every message itself)" if self._auto else "")
+            )
+        if self._n_bdone >= self._n_accepted:
+            raise ImsArgumentError(
+                "b_response() for a message whose AW and W have not both completed "
+                "(call message_accepted() first)"
+            )
+        msg = self._inflight.popleft()
+        self._n_bdone += 1
+        self._s_b += 1
+        if resp != _OKAY:
+            if msg.raise_:
+                self._s_b_ignored += 1  # IMS-062
+            else:
+                self._log_error(_E_WRITE, msg.index, msg.ims, 0, 0)  # IMS-053
+        return msg
+
+
+def _tname(ims: bool) -> str:
+    return "IMS" if ims else "MSI-X"
+
+
+def _pba_word(pend: list[int], qword: int, half: int) -> int:
+    """IMS-026: live pending bits 64q+32h .. +31; entries past the table read 0."""
+    base = 64 * qword + 32 * half
+    value = 0
+    for k, bit in enumerate(pend[base : base + 32]):
+        if bit:
+            value |= 1 << k
+    return value
