@@ -61,7 +61,7 @@ _STRB = rm.STRB_BYTE_MASK
 _HANDLE_MAX = rm.HANDLE_MAX
 _PASID_MAX = rm.PASID_MAX
 _ADDR_SPACE = rm.ADDR_SPACE
-_decode = rm.decode
+_decode = rm.lookup  # offsets are checked (aligned, in range) before the lookup
 _RESPS = ("OKAY", "SLVERR", "DECERR")  # AXI4-Lite has no EXOKAY
 
 _K_REG = Kind.REGISTER

@@ -77,6 +77,7 @@ __all__ = [
     "cap_value",
     "check_params",
     "decode",
+    "lookup",
     "pba_qwords",
     "reset_value",
 ]
@@ -422,17 +423,22 @@ class Location:
         return f"{self.kind.name}[{self.index}].{self.register.name}"
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def decode(offset: int, ims_entries: int, msix_entries: int) -> Location:
     """Classify a slave-port byte offset for the given table sizes.
 
     Address bits [1:0] are ignored (IMS-013). Raises `ImsArgumentError` for an offset outside
-    0..0xFFFF or table sizes outside IMS-001. Results are cached (they are immutable).
+    0..0xFFFF or table sizes outside IMS-001.
     """
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < ADDR_SPACE:
         raise ImsArgumentError(f"offset must be an int in 0..0xFFFF, got {offset!r}")
     check_params(ims_entries, msix_entries)
-    off = offset & ~3
+    return lookup(offset & ~3, ims_entries, msix_entries)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def lookup(off: int, ims_entries: int, msix_entries: int) -> Location:
+    """`decode` without argument checks, cached: `off` must be a 4-byte aligned offset in
+    0..0xFFFC and the sizes valid. For hot paths that have checked their arguments already."""
     if off < MSIX_TABLE_BASE:
         reg = REGISTERS_BY_OFFSET.get(off)
         if reg is None:
