@@ -1,0 +1,139 @@
+"""Event stream driver (`evt_valid`/`evt_ready`, `evt_ims`, `evt_handle`, `evt_pasid_valid`,
+`evt_pasid`).
+
+Events are sent in call order. Between two events the source idles a random gap (`gap`); with
+probability `gap.zero_prob` the next event follows back to back, so bursts happen naturally.
+EVT_VALID is held with a stable payload until EVT_READY; while it is 0 the payload carries random
+junk (`idle_junk`), as does `evt_pasid` of an event without a PASID.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from cocotb.triggers import Event
+from cocotb_bus.bus import Bus
+
+from bfm.clocking import EdgeSampler
+from bfm.common import Delay, SignalWriter
+
+__all__ = ["EvtOp", "EvtSource", "EvtSourceConfig"]
+
+SIGNALS = ["valid", "ready", "ims", "handle", "pasid_valid", "pasid"]
+
+
+@dataclass
+class EvtSourceConfig:
+    gap: Delay = field(default_factory=lambda: Delay(0, 3, zero_prob=0.4))
+    idle_junk: bool = True
+
+
+@dataclass(eq=False)
+class EvtOp:
+    """One event and the edge of its handshake."""
+
+    ims: bool
+    handle: int
+    pasid: int | None
+    edge: int | None = None
+    done: Event = field(default_factory=Event)
+    at: int | None = None  # first edge after which EVT_VALID may be driven
+    junk_pasid: int = 0  # evt_pasid driven when `pasid` is None (must be ignored, IMS-051)
+
+
+class EvtSource:
+    """Drives the event stream `<name>_*` (default `evt`)."""
+
+    def __init__(
+        self,
+        entity: Any,
+        sampler: EdgeSampler,
+        rng: random.Random,
+        cfg: EvtSourceConfig | None = None,
+        *,
+        name: str = "evt",
+        rst_n: Any = None,
+    ) -> None:
+        self.cfg = cfg if cfg is not None else EvtSourceConfig()
+        self.rng = rng
+        self.log = logging.getLogger(f"cocotb.tb.{name}.source")
+        self.bus = Bus(entity, name, SIGNALS)
+        self.v = sampler.watch(self.bus)
+        self._sampler = sampler
+        self._rst = sampler.watch_signal("rst_n", rst_n) if rst_n is not None else None
+        self._q: deque[EvtOp] = deque()
+        self._cur: EvtOp | None = None
+        self._last_edge = 0  # edge of the previous handshake (for the gap)
+        self._idle = Event()
+        self._idle.set()
+        self.sent = 0
+        self._o = {n: SignalWriter(getattr(self.bus, n)) for n in SIGNALS if n != "ready"}
+        sampler.on_edge(self._edge)
+
+    def send_nowait(self, ims: bool, handle: int, pasid: int | None = None) -> EvtOp:
+        """Queue one event; `pasid=None` sends it with evt_pasid_valid = 0."""
+        op = EvtOp(bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF)
+        op.junk_pasid = self._junk(20)
+        self._q.append(op)
+        self._idle.clear()
+        return op
+
+    async def send(self, ims: bool, handle: int, pasid: int | None = None) -> int:
+        """Send one event; returns the edge of its handshake."""
+        op = self.send_nowait(ims, handle, pasid)
+        await op.done.wait()
+        assert op.edge is not None
+        return op.edge
+
+    @property
+    def idle(self) -> bool:
+        return not self._q and self._cur is None
+
+    async def drain(self) -> None:
+        """Wait until every queued event has been taken."""
+        while not self.idle:
+            await self._idle.wait()
+
+    def _edge(self, k: int) -> None:
+        in_reset = self._rst is not None and self._sampler.values[self._rst] != 1
+        if in_reset:
+            if self._cur is not None:  # not taken: send it again after reset
+                self._cur.at = None
+                self._q.appendleft(self._cur)
+                self._cur = None
+        elif self._cur is not None and self.v.bit("ready"):
+            self._cur.edge = k
+            self._cur.done.set()
+            self._cur = None
+            self._last_edge = k
+            self.sent += 1
+        if self._cur is None and self._q and not in_reset:
+            op = self._q[0]
+            if op.at is None:
+                op.at = k + self.cfg.gap.draw(self.rng)
+            if k >= op.at:
+                self._cur = self._q.popleft()
+        o = self._o
+        cur = self._cur
+        if cur is not None:
+            o["valid"].put(1)
+            o["ims"].put(int(cur.ims))
+            o["handle"].put(cur.handle)
+            o["pasid_valid"].put(int(cur.pasid is not None))
+            o["pasid"].put(cur.pasid if cur.pasid is not None else cur.junk_pasid)
+        elif o["valid"].last:
+            o["valid"].put(0)
+            if self.cfg.idle_junk:  # new junk once per idle period
+                o["ims"].put(self._junk(1))
+                o["handle"].put(self._junk(16))
+                o["pasid_valid"].put(self._junk(1))
+                o["pasid"].put(self._junk(20))
+        if self.idle:
+            self._idle.set()
+
+    def _junk(self, bits: int) -> int:
+        return self.rng.getrandbits(bits) if self.cfg.idle_junk else 0
