@@ -85,7 +85,8 @@ module ims_core #(
     localparam [TW-1:0] MG_T   = MGT[TW-1:0];
 
     // step kinds
-    localparam [2:0] OP_W = 3'd0, OP_R = 3'd1, OP_E = 3'd2, OP_B = 3'd3, OP_RAISE = 3'd4;
+    localparam [2:0] OP_W = 3'd0, OP_R = 3'd1, OP_E = 3'd2, OP_B = 3'd3, OP_RAISE = 3'd4,
+                     OP_FL = 3'd5;
     // register-space regions
     localparam [2:0] K_REG = 3'd0, K_MTAB = 3'd1, K_MPBA = 3'd2, K_IPBA = 3'd3,
                      K_ITAB = 3'd4, K_NONE = 3'd5;
@@ -117,30 +118,36 @@ module ims_core #(
     reg  [2:0]   s1_op;
     reg  [2:0]   s1_kind;
     reg  [3:0]   s1_reg;         // register index, offset[5:2]
-    reg  [1:0]   s1_dw;          // table dword
-    reg          s1_half;        // PBA dword
     reg  [TW-1:0] s1_gi;
     reg  [GW-1:0] s1_g;
-    reg  [10:0]  s1_index;
     reg  [31:0]  s1_wdata;
     reg  [3:0]   s1_strb;
     reg          s1_ims;
     reg          s1_inr;
-    reg  [15:0]  s1_handle;
+    reg  [15:0]  s1_handle;      // event handle; entry index for the other steps
+    wire [1:0]   s1_dw   = s1_reg[1:0];   // table dword
+    wire         s1_half = s1_reg[0];     // PBA dword
+    wire [10:0]  s1_index = s1_handle[10:0];
     reg          s1_pv;
     reg  [19:0]  s1_pasid;
 
-    wire         flush_busy;
     wire         s1_hold;
     wire         s1_push;
+    wire         s1_flush;
+    wire         fl_active, fl_cur_valid;
+    wire [GW-1:0] fl_cur_g;
+    wire [5:0]   fl_cur_b;
 
     // ------------------------------------------------------------------ stage 0: arbiter
-    wire msg_room = (free > {2'b00, s1_push});
-    wire base_ok  = !s1_hold && !flush_busy;
+    // A flush (from the write that starts it until its last visit) admits only its own
+    // visits and B errors; a raise waits for the flush to end (IMS-063).
+    wire msg_room   = (free > {2'b00, s1_push});
+    wire flush_mode = fl_active || s1_flush;
 
-    wire g_raise  = base_ok && raise_req && msg_room;
-    wire g_berr   = berr_valid && !s1_hold && (flush_busy || !raise_req);
-    wire others_ok = base_ok && !raise_req && !berr_valid;
+    wire g_berr    = berr_valid && !s1_hold && (flush_mode || !raise_req);
+    wire g_fl      = flush_mode && fl_cur_valid && msg_room && !g_berr;
+    wire g_raise   = !flush_mode && !s1_hold && raise_req && msg_room;
+    wire others_ok = !flush_mode && !s1_hold && !raise_req && !berr_valid;
 
     wire req_w = wr_req && msg_room;
     wire req_r = rd_req;
@@ -157,7 +164,7 @@ module ims_core #(
     assign rd_grant  = others_ok && pick_r;
     assign evt_ready = others_ok && pick_e;
     assign berr_take = g_berr;
-    wire   s0_valid  = wr_grant || rd_grant || evt_ready || g_berr || g_raise;
+    wire   s0_valid  = wr_grant || rd_grant || evt_ready || g_berr || g_raise || g_fl;
 
     // ------------------------------------------------------------------ stage 0: decode
     wire [15:0] a16 = wr_grant ? {wr_addr, 2'b00} : {rd_addr, 2'b00};
@@ -203,6 +210,11 @@ module ims_core #(
     end
     assign wr_slverr = !d_mapped;
 
+    // a flush visit's table and entry index
+    wire          fl_ims   = (fl_cur_g >= MG_G);
+    wire [GW-1:0] fl_lg    = fl_ims ? fl_cur_g - MG_G : fl_cur_g;
+    wire [GW+16:0] fl_index = {11'd0, fl_lg, fl_cur_b};
+
     wire e_inr = evt_ims ? (evt_handle < N16) : (evt_handle < {7'd0, M9});
 
     // global table index and group of the step
@@ -214,7 +226,10 @@ module ims_core #(
         wide_gi  = {(TW+11){1'b0}};
         s0_g     = {GW{1'b0}};
         s0_index = 11'd0;
-        if (evt_ready) begin
+        if (g_fl) begin
+            wide_gi  = {{(TW+5-GW){1'b0}}, fl_cur_g, fl_cur_b};
+            s0_index = fl_index[10:0];
+        end else if (evt_ready) begin
             s0_index = evt_handle[10:0];
             if (e_inr) begin
                 wide_gi = {{TW{1'b0}}, evt_handle[10:0]};
@@ -232,9 +247,9 @@ module ims_core #(
         end
         s0_gi = wide_gi[TW-1:0];
         s0_g  = wide_gi[GW+5:6];
-        if (d_kind == K_MPBA && !evt_ready) begin
+        if (d_kind == K_MPBA && (wr_grant || rd_grant)) begin
             s0_g = d_i[GW-1:0];
-        end else if (d_kind == K_IPBA && !evt_ready) begin
+        end else if (d_kind == K_IPBA && (wr_grant || rd_grant)) begin
             s0_g = d_i[GW-1:0] + MG_G;
         end
     end
@@ -248,28 +263,24 @@ module ims_core #(
     wire            s1_flg_we;
     wire [191:0]    s1_flg_wdata;
 
-    wire            fl_flg_re, fl_flg_we, fl_tab_re;
-    wire [GW-1:0]   fl_flg_raddr, fl_flg_waddr;
-    wire [191:0]    fl_flg_wdata;
-    wire [TW-1:0]   fl_tab_raddr;
 
     ims_ram #(.WIDTH(TABW), .DEPTH(TD), .AW(TW)) u_tab (
         .clk   (clk),
         .we    (tab_we),
         .waddr (s1_gi),
         .wdata (tab_wdata),
-        .re    (flush_busy ? fl_tab_re : s0_valid),
-        .raddr (flush_busy ? fl_tab_raddr : s0_gi),
+        .re    (s0_valid),
+        .raddr (s0_gi),
         .rdata (tab_q)
     );
 
     ims_ram #(.WIDTH(192), .DEPTH(GT), .AW(GW)) u_flg (
         .clk   (clk),
-        .we    (flush_busy ? fl_flg_we : s1_flg_we),
-        .waddr (flush_busy ? fl_flg_waddr : s1_g),
-        .wdata (flush_busy ? fl_flg_wdata : s1_flg_wdata),
-        .re    (flush_busy ? fl_flg_re : s0_valid),
-        .raddr (flush_busy ? fl_flg_raddr : s0_g),
+        .we    (s1_flg_we),
+        .waddr (s1_g),
+        .wdata (s1_flg_wdata),
+        .re    (s0_valid),
+        .raddr (s0_g),
         .rdata (flg_q)
     );
 
@@ -298,6 +309,9 @@ module ims_core #(
     wire is_e     = s1_valid && (s1_op == OP_E);
     wire is_b     = s1_valid && (s1_op == OP_B);
     wire is_raise = s1_valid && (s1_op == OP_RAISE);
+    wire is_fl    = s1_valid && (s1_op == OP_FL);
+    // a flush visit sends the entry when it is pending and unmasked (IMS-032, IMS-035)
+    wire fl_send  = is_fl && e_pend && !e_mask;
 
     // ------------------------------------------------------------------ stage 1: events
     reg [7:0] ev_code;
@@ -352,70 +366,55 @@ module ims_core #(
     assign tab_we    = w_tab;
     assign tab_wdata = {n_pasid, n_pen, n_data, n_hi, n_lo};
 
-    assign s1_flg_we    = w_tab || t_pend;
+    assign s1_flg_we    = w_tab || t_pend || fl_send;
     wire [63:0] n_valid = w_tab ? (fl_valid | onehot) : fl_valid;
     wire [63:0] n_maskv = w_tab ? ((fl_mask & ~onehot) | (n_mask ? onehot : 64'd0)) : fl_mask;
     wire [63:0] n_pendv = t_pend ? (fl_pend | onehot)
-                        : (unmask_send ? (fl_pend & ~onehot) : fl_pend);
+                        : ((unmask_send || fl_send) ? (fl_pend & ~onehot) : fl_pend);
     assign s1_flg_wdata = {n_valid, n_maskv, n_pendv};
 
     // CTRL and the flushes it starts (IMS-032)
     wire        w_reg    = is_w && (s1_kind == K_REG);
     wire        w_ctl    = w_reg && (s1_reg == 4'd2) && s1_strb[0];
     wire [3:0]  n_ctrl   = s1_wdata[3:0];
-    wire        fl_msix  = w_ctl && !msix_open && (n_ctrl[0] && !n_ctrl[1]);
-    wire        fl_ims   = w_ctl && !ims_open && n_ctrl[2];
-    wire        s1_flush = fl_msix || fl_ims;
-    wire [GW-1:0] fl_first = fl_msix ? {GW{1'b0}} : MG_G;
-    wire [GW-1:0] fl_last  = fl_ims ? LAST_G : MG_G - {{(GW-1){1'b0}}, 1'b1};
+    wire        open_msix = w_ctl && !msix_open && (n_ctrl[0] && !n_ctrl[1]);
+    wire        open_ims  = w_ctl && !ims_open && n_ctrl[2];
+    assign      s1_flush  = open_msix || open_ims;
+    wire [GW-1:0] fl_first = open_msix ? {GW{1'b0}} : MG_G;
+    wire [GW-1:0] fl_last  = open_ims ? LAST_G : MG_G - {{(GW-1){1'b0}}, 1'b1};
 
     // error logging (IMS-050..053, IMS-060)
     wire        log_err  = (is_e && ev_err) || is_b;
     wire [7:0]  log_code = is_b ? E_MSG_WRITE_FAILED : ev_code;
-    wire [17:0] log_info = is_b ? {1'b0, s1_ims, 5'd0, s1_index}
-                                : {s1_pv, s1_ims, s1_handle};
+    wire [17:0] log_info = {is_e && s1_pv, s1_ims, s1_handle};
     wire [19:0] log_pasid = (is_e && s1_pv) ? s1_pasid : 20'd0;
     wire        s1_raise = log_err && !err_valid && eie;
 
-    assign s1_hold = s1_raise || s1_flush;
+    assign s1_hold = s1_raise;
 
-    // messages from stage 1 (events, unmask, raise) and from the flush engine
-    wire        fl_push_valid;
-    wire [63:2] fl_push_addr;
-    wire [31:0] fl_push_data;
-    wire [10:0] fl_push_index;
-    wire        fl_push_ims;
-    assign s1_push    = t_send || unmask_send;
-    assign push_valid = s1_push || fl_push_valid;
-    assign push_addr  = fl_push_valid ? fl_push_addr : {e_hi, ent[29:0]};
-    assign push_data  = fl_push_valid ? fl_push_data : e_data;
-    assign push_index = fl_push_valid ? fl_push_index : s1_index;
-    assign push_ims   = fl_push_valid ? fl_push_ims : (is_e ? s1_ims : t_is_ims);
-    assign push_raise = !fl_push_valid && is_raise;
+    // messages: events, unmask, raise and flush visits, all from stage 1
+    assign s1_push    = t_send || unmask_send || fl_send;
+    assign push_valid = s1_push;
+    assign push_addr  = {e_hi, ent[29:0]};
+    assign push_data  = e_data;
+    assign push_index = s1_index;
+    assign push_ims   = s1_ims || t_is_ims;
+    assign push_raise = is_raise;
 
-    ims_flush #(.MG(MG), .GT(GT), .GW(GW), .TW(TW), .TABW(TABW)) u_flush (
+    ims_flush #(.GW(GW)) u_flush (
         .clk         (clk),
         .rst_n       (rst_n),
         .start       (s1_flush),
         .start_first (fl_first),
         .start_last  (fl_last),
-        .busy        (flush_busy),
-        .grp_init    (grp_init),
-        .flg_re      (fl_flg_re),
-        .flg_raddr   (fl_flg_raddr),
-        .flg_q       (flg_q),
-        .flg_we      (fl_flg_we),
-        .flg_waddr   (fl_flg_waddr),
-        .flg_wdata   (fl_flg_wdata),
-        .tab_re      (fl_tab_re),
-        .tab_raddr   (fl_tab_raddr),
-        .tab_q       (tab_q),
-        .push_valid  (fl_push_valid),
-        .push_addr   (fl_push_addr),
-        .push_data   (fl_push_data),
-        .push_index  (fl_push_index),
-        .push_ims    (fl_push_ims),
-        .free        (free)
+        .visit       (is_fl),
+        .visit_g     (s1_g),
+        .visit_cand  (n_pendv & ~fl_mask),
+        .take        (g_fl),
+        .active      (fl_active),
+        .cur_valid   (fl_cur_valid),
+        .cur_g       (fl_cur_g),
+        .cur_b       (fl_cur_b)
     );
 
     // ------------------------------------------------------------------ stage 1: reads
@@ -449,6 +448,7 @@ module ims_core #(
     always @(*) begin
         if (g_berr)        s0_op = OP_B;
         else if (g_raise)  s0_op = OP_RAISE;
+        else if (g_fl)     s0_op = OP_FL;
         else if (wr_grant) s0_op = OP_W;
         else if (rd_grant) s0_op = OP_R;
         else               s0_op = OP_E;
@@ -460,11 +460,8 @@ module ims_core #(
             s1_op     <= OP_E;
             s1_kind   <= K_NONE;
             s1_reg    <= 4'd0;
-            s1_dw     <= 2'd0;
-            s1_half   <= 1'b0;
             s1_gi     <= {TW{1'b0}};
             s1_g      <= {GW{1'b0}};
-            s1_index  <= 11'd0;
             s1_wdata  <= 32'd0;
             s1_strb   <= 4'd0;
             s1_ims    <= 1'b0;
@@ -492,21 +489,18 @@ module ims_core #(
             if (g_raise) raise_req <= 1'b0;
             s1_kind   <= (wr_grant || rd_grant) ? d_kind : K_NONE;
             s1_reg    <= a16[5:2];
-            s1_dw     <= a16[3:2];
-            s1_half   <= a16[2];
             s1_gi     <= s0_gi;
             s1_g      <= s0_g;
-            s1_index  <= g_berr ? berr_index : s0_index;
             s1_wdata  <= wr_data;
             s1_strb   <= wr_strb;
-            s1_ims    <= g_berr ? berr_ims : (evt_ready && evt_ims);
+            s1_ims    <= g_berr ? berr_ims : (g_fl ? fl_ims : (evt_ready && evt_ims));
             s1_inr    <= e_inr;
-            s1_handle <= evt_handle;
+            s1_handle <= evt_ready ? evt_handle : {5'd0, g_berr ? berr_index : s0_index};
             s1_pv     <= evt_pasid_valid;
             s1_pasid  <= evt_pasid;
 
             // ---- stage 1 effects
-            if (s1_flg_we && !flush_busy) begin
+            if (s1_flg_we) begin
                 grp_init[s1_g] <= 1'b1;
             end
             if (w_ctl) begin
@@ -541,7 +535,7 @@ module ims_core #(
     end
 
     // bits of the step that a kind does not use
-    wire unused_ok = &{1'b0, wide_gi[TW+10:TW]};
+    wire unused_ok = &{1'b0, wide_gi[TW+10:TW], fl_index[GW+16:11]};
 
 endmodule
 
