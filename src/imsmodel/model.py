@@ -168,6 +168,7 @@ class ImsModel:
         "_n_bdone",
         "_n_emitted",
         "_out",
+        "_s_accepted",
         "_s_b",
         "_s_b_ignored",
         "_s_err",
@@ -210,7 +211,7 @@ class ImsModel:
         self._s_raises = self._s_raise_sent = self._s_raise_pended = self._s_raise_dropped = 0
         self._s_latched = self._s_overflows = 0
         self._s_writes = self._s_reads = self._s_slverr = 0
-        self._s_b = self._s_b_ignored = self._s_resets = 0
+        self._s_b = self._s_b_ignored = self._s_resets = self._s_accepted = 0
         self._init_state()
 
     # ------------------------------------------------------------------ state
@@ -315,15 +316,18 @@ class ImsModel:
         Event outcomes: events = event_sent + pended + event_errors. Messages: sent = event_sent +
         unmask_messages + flush_messages + raise_messages. Errors: errors = sum of error_<code>;
         errors = latched + overflows. raises = raise_messages + raise_pended + raise_dropped.
+        accepted: messages counted into MSG_COUNT (= sent with auto_complete); b_responses,
+        b_errors (logged, = error_msg_write_failed), b_errors_ignored (raise messages, IMS-062).
         """
         e = self._s_err
         ev_err = e[_E_IMS_DIS] + e[_E_MSIX_DIS] + e[_E_INV] + e[_E_PASID]
+        sent = self._s_ev_sent + self._s_unmask + self._s_flush + self._s_raise_sent
         d = {
             "events": self._s_ev_sent + self._s_ev_pended + ev_err,
             "event_sent": self._s_ev_sent,
             "pended": self._s_ev_pended,
             "event_errors": ev_err,
-            "sent": self._s_ev_sent + self._s_unmask + self._s_flush + self._s_raise_sent,
+            "sent": sent,
             "unmask_messages": self._s_unmask,
             "flush_messages": self._s_flush,
             "flushes": self._s_flushes,
@@ -337,7 +341,7 @@ class ImsModel:
             "writes": self._s_writes,
             "reads": self._s_reads,
             "slverr": self._s_slverr,
-            "accepted": self._n_accepted,
+            "accepted": sent if self._auto else self._s_accepted,
             "b_responses": self._s_b,
             "b_errors": e[_E_WRITE],
             "b_errors_ignored": self._s_b_ignored,
@@ -591,6 +595,7 @@ class ImsModel:
                 + (" (auto_complete=True accepts every message itself)" if self._auto else "")
             )
         self._n_accepted += 1
+        self._s_accepted += 1
         self._msg_count = (self._msg_count + 1) & _MASK32
 
     def b_response(self, resp: str) -> Message:
