@@ -45,10 +45,24 @@ class Harness:
     async def start(self) -> None:
         d = self.dut
         cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
-        for name in ("s_axil_awvalid", "s_axil_wvalid", "s_axil_arvalid", "evt_valid",
-                     "m_axil_bvalid", "s_axil_awprot", "s_axil_arprot", "evt_ims",
-                     "evt_handle", "evt_pasid_valid", "evt_pasid", "m_axil_bresp",
-                     "s_axil_awaddr", "s_axil_wdata", "s_axil_wstrb", "s_axil_araddr"):
+        for name in (
+            "s_axil_awvalid",
+            "s_axil_wvalid",
+            "s_axil_arvalid",
+            "evt_valid",
+            "m_axil_bvalid",
+            "s_axil_awprot",
+            "s_axil_arprot",
+            "evt_ims",
+            "evt_handle",
+            "evt_pasid_valid",
+            "evt_pasid",
+            "m_axil_bresp",
+            "s_axil_awaddr",
+            "s_axil_wdata",
+            "s_axil_wstrb",
+            "s_axil_araddr",
+        ):
             getattr(d, name).value = 0
         d.s_axil_bready.value = 1
         d.s_axil_rready.value = 1
@@ -173,8 +187,14 @@ async def latency_and_throughput(dut: Any) -> None:
     await h.events([(1, i % used) for i in range(count)])
     await h.wait_messages(count)
     span = h.aw_edges[-1] - h.aw_edges[0] + 1
-    record("throughput", ready_prob=1.0, messages=count, clocks=span,
-           msgs_per_clock=round(count / span, 4), latency=latency)
+    record(
+        "throughput",
+        ready_prob=1.0,
+        messages=count,
+        clocks=span,
+        msgs_per_clock=round(count / span, 4),
+        latency=latency,
+    )
 
 
 @cocotb.test(timeout_time=2000, timeout_unit="us")
@@ -192,8 +212,14 @@ async def half_ready_throughput(dut: Any) -> None:
     await h.events([(1, i % used) for i in range(count)])
     await h.wait_messages(count)
     span = h.aw_edges[-1] - h.aw_edges[0] + 1
-    record("throughput", ready_prob=0.5, messages=count, clocks=span,
-           msgs_per_clock=round(count / span, 4), latency=None)
+    record(
+        "throughput",
+        ready_prob=0.5,
+        messages=count,
+        clocks=span,
+        msgs_per_clock=round(count / span, 4),
+        latency=None,
+    )
 
 
 async def _flush_case(h: Harness, n: int, p: int) -> None:
