@@ -34,7 +34,7 @@ def _binstr_reader(handle: Any) -> Callable[[], str]:
     exposes it (it skips building a LogicArray per read, ~10x faster), else `str(handle.value)`."""
     raw = getattr(getattr(handle, "_handle", None), "get_signal_val_binstr", None)
     if callable(raw):
-        return raw  # type: ignore[no-any-return]
+        return raw
 
     def read() -> str:
         return str(handle.value)
