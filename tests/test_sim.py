@@ -172,3 +172,42 @@ def test_runner_build_failure(simulator: str, tmp_path: Path) -> None:
     result = sim.run_test(spec, "test_counter", tb_dir=FIXTURE, seed=1)
     assert result.status == "build_failed" and not result.ok
 
+
+# --------------------------------------------------------------------------- regression end to end
+
+
+def _regress(tmp_path: Path, *args: str) -> tuple[int, Path]:
+    from imsmodel import cli
+
+    out = tmp_path / "run"
+    argv = ["regress", "--sim", ",".join(SIMS), "--tb-dir", str(FIXTURE)]
+    argv += ["--filelist", str(FIXTURE / "counter.f"), "--top", "counter", "--out", str(out)]
+    return cli.main([*argv, *args]), out
+
+
+def test_regress_passing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out = _regress(tmp_path, "--tests", "test_counter.*", "--seeds", "2", "--seed", "40",
+                       "--config", "64x9,1x1", "-j", "2")  # fmt: skip
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "SIGN-OFF: PASS" in text
+    n = 2 * 2 * len(SIMS) * 2  # tests x seeds x sims x configs
+    assert f"({n}/{n} jobs passed)" in text
+    root = ET.parse(out / "results.xml").getroot()
+    assert root.get("tests") == str(n) and root.get("failures") == "0"
+    seeds = {p.get("value") for p in root.iter("property") if p.get("name") == "seed"}
+    assert seeds == {"40", "41"}
+    assert len(list((out / "logs").glob("*.log"))) == n
+    assert (out / "summary.txt").read_text().count("SIGN-OFF: PASS") == 1
+
+
+def test_regress_failing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out = _regress(tmp_path, "--tests", "test_counts,test_fails,test_hangs", "--seed", "8",
+                       "--config", "64x9", "--timeout", "5")  # fmt: skip
+    text = capsys.readouterr().out
+    assert rc == 1, text
+    assert "SIGN-OFF: FAIL" in text
+    assert text.count("rerun: ") == 2 * len(SIMS)
+    assert "TIMEOUT" in text and "--testcase test_fails --seed 8" in text
+    root = ET.parse(out / "results.xml").getroot()
+    assert root.get("failures") == str(2 * len(SIMS))

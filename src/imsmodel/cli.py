@@ -1,0 +1,216 @@
+"""ims: command line of the IMS/MSI-X controller kit.
+
+* ``ims regress`` - the regression: tests x seeds x simulators x configurations, sign-off summary.
+* ``ims run``     - one simulator run (the rerun command a failure prints).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from imsmodel import sim
+
+
+def _sims(text: str) -> list[str]:
+    try:
+        return sim.parse_sims(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _one_sim(text: str) -> str:
+    if text not in sim.SIMULATORS:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(sim.SIMULATORS)}")
+    return text
+
+
+def _configs(text: str) -> list[sim.Config]:
+    try:
+        return sim.parse_configs(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _config(text: str) -> sim.Config:
+    try:
+        return sim.Config.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer seed") from None
+
+
+def _add_design_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("design under test (default: rtl/*.v, top ims_ctrl, tests in tb/)")
+    g.add_argument("--filelist", type=Path, help="a .f file list of the RTL instead of rtl/*.v")
+    g.add_argument("--top", default=sim.DEFAULT_TOPLEVEL, help="HDL toplevel (%(default)s)")
+    g.add_argument("--tb-dir", type=Path, help="folder of the cocotb test modules (tb/)")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        help=f"wall-clock limit of one simulator run in seconds ({sim.DEFAULT_RUN_TIMEOUT:g})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ims", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "regress",
+        help="run the regression and print the sign-off summary",
+        description="Build every simulator x configuration once, run tests x seeds on them in "
+        "parallel, write build/regress/<run-id>/ (logs, results.xml, summary.txt) and print "
+        "the sign-off summary. Exit status 1 when any job fails.",
+    )
+    p.add_argument(
+        "--sim",
+        type=_sims,
+        default=list(sim.SIMULATORS),
+        metavar="{icarus,verilator,all}",
+        help="simulator(s), comma-separated (default: all)",
+    )
+    p.add_argument("--seeds", type=_positive, default=1, metavar="N", help="seeds per test (1)")
+    p.add_argument("--seed", type=_seed, metavar="BASE", help="base seed (default: random)")
+    p.add_argument(
+        "--tests",
+        metavar="PATTERN",
+        help="comma-separated shell patterns on module.test, module or test (default: all)",
+    )
+    p.add_argument(
+        "--config",
+        type=_configs,
+        default=list(sim.ALL_CONFIGS),
+        metavar="LIST",
+        help="configurations IMSxMSIX, comma-separated, or 'all' (default: 64x9,1x1,2048x256)",
+    )
+    p.add_argument(
+        "-j", "--jobs", type=_positive, metavar="N", help="parallel jobs (default: CPU count)"
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="run folder (build/regress/<run-id>)")
+    p.add_argument("--list", action="store_true", help="print the job matrix and exit")
+    _add_design_args(p)
+
+    r = sub.add_parser(
+        "run",
+        help="run one cocotb module or test on one simulator and configuration",
+        description="Build if needed and run one cocotb test module (or one test of it). "
+        "This is the rerun command a failing regression job prints.",
+    )
+    r.add_argument("--sim", type=_one_sim, required=True, metavar="{icarus,verilator}")
+    r.add_argument("--config", type=_config, default=sim.DEFAULT_CONFIG, help="IMSxMSIX (64x9)")
+    r.add_argument("--module", required=True, help="cocotb test module, e.g. test_regs")
+    r.add_argument("--testcase", help="one test of the module (default: all)")
+    r.add_argument("--seed", type=_seed, help="random seed (default: random)")
+    r.add_argument("--waves", action="store_true", help="record waveforms (separate build)")
+    r.add_argument(
+        "--coverage", action="store_true", help="Verilator --coverage build (coverage.dat)"
+    )
+    _add_design_args(r)
+    return parser
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def cmd_regress(args: argparse.Namespace) -> int:
+    from imsmodel import regress
+
+    opts = regress.RegressOptions(
+        sims=args.sim,
+        configs=args.config,
+        seeds=args.seeds,
+        base_seed=args.seed,
+        tests=args.tests,
+        jobs=args.jobs or 0,
+        out=args.out,
+        tb_dir=args.tb_dir,
+        filelist=args.filelist,
+        toplevel=args.top,
+        timeout=args.timeout,
+    )
+    if args.list:
+        root = sim.project_root()
+        tests = regress.select_tests(regress.discover_tests(args.tb_dir or root / "tb"), args.tests)
+        seeds = regress.seeds_for(args.seed or 0, args.seeds)
+        for job in regress.make_matrix(tests, seeds, args.sim, args.config):
+            print(job.id)
+        return 0
+    reg = regress.run_regression(opts)
+    return 0 if reg.ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = sim.make_build(
+        args.sim,
+        args.config,
+        filelist=args.filelist,
+        toplevel=args.top,
+        waves=args.waves,
+        coverage=args.coverage,
+    )
+    print(f"ims run: building {spec.name} in {spec.build_dir} ...", flush=True)
+    result = sim.run_test(
+        spec,
+        args.module,
+        testcase=args.testcase,
+        seed=args.seed,
+        tb_dir=args.tb_dir,
+        timeout=args.timeout,
+    )
+    print(result.describe())
+    for case in result.testcases:
+        print(f"  {case.status:<7} {case.name}  sim {case.sim_time_ns:g} ns")
+    if spec.waves:
+        print(f"  waves: {result.results_xml.parent}")
+    return 0 if result.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        if args.command == "regress":
+            return cmd_regress(args)
+        return cmd_run(args)
+    except (RuntimeError, ValueError, OSError) as exc:
+        print(f"ims: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ims: interrupted; running simulators killed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
