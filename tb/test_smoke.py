@@ -727,3 +727,26 @@ async def concurrent_steps(dut: object) -> None:
     env.log.info("model stats: %s", {k: v for k, v in st.items() if v})
     assert st["event_sent"] > 0 and st["pended"] > 0 and st["errors"] > 0
     await env.finish()
+
+
+@cocotb.test(timeout_time=2000, timeout_unit="us")
+async def stray_b_ignored(dut: object) -> None:
+    """IMS-074: B responses (OKAY, SLVERR, DECERR) that arrive with no message write in flight
+    are accepted and dropped: no error is logged, and later messages still match their own B."""
+    env = ImsEnv(dut)
+    await env.start()
+    await program(env, False, 0, mask=False)
+    await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_ERR_INT_ENABLE)
+    env.sink.inject_stray_b(["SLVERR", "OKAY", "DECERR"])
+    await env.settle()
+    await read_err(env)
+    env.sink.inject(["SLVERR"])  # the next message's own B fails: logged (IMS-053) and raises
+    await env.event(False, 0)
+    await env.settle()
+    env.sink.inject_stray_b(["DECERR"])
+    await env.settle()
+    await read_err(env)
+    await env.read(MSG_COUNT)
+    assert env.sink.strays_sent == 4 and env.monitor.counts["msg_b_ignored"] == 4
+    assert env.model.stats["error_msg_write_failed"] == 1
+    await env.finish()

@@ -7,7 +7,8 @@ handshake), B responses in AW order, BVALID held until BREADY. Up to `max_inflig
 outstanding (AW taken, B not yet taken); at the limit AWREADY stays 0.
 
 The response of each write comes from, in this order: the `inject()` queue, the `cfg.resp`
-callable (given the write), else "OKAY".
+callable (given the write), else "OKAY". `inject_stray_b()` sends B responses that belong to no
+write (IMS-074).
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class AxilSink:
         self._w: deque[tuple[int, int | None, int | None]] = deque()  # (edge, data, strb)
         self._b: deque[SinkWrite] = deque()  # both handshakes done, B not yet taken
         self._resp_q: deque[str] = deque()
+        self._stray: deque[str] = deque()  # B responses to send with no write in flight
+        self._stray_cur = False
+        self.strays_sent = 0
         self._awready = False
         self._wready = False
         self._bvalid = False
@@ -101,6 +105,15 @@ class AxilSink:
                 raise ValueError(f"bad AXI response {r!r}")
             self._resp_q.append(r)
 
+    def inject_stray_b(self, resps: Iterable[str]) -> None:
+        """Queue B responses that belong to no write (IMS-074: the DUT must accept and drop them).
+        Each is sent only when no write is in flight, with AWREADY/WREADY held 0 meanwhile, so
+        that no AW can be taken at the same edge."""
+        for r in resps:
+            if r not in RESP_CODE:
+                raise ValueError(f"bad AXI response {r!r}")
+            self._stray.append(r)
+
     @property
     def inflight(self) -> int:
         """Writes whose AW was taken and whose B was not yet taken."""
@@ -108,7 +121,7 @@ class AxilSink:
 
     @property
     def idle(self) -> bool:
-        return not self._aw and not self._w and not self._b
+        return not self._aw and not self._w and not self._b and not self._stray
 
     def _decide(self, wr: SinkWrite) -> str:
         if self._resp_q:
@@ -124,7 +137,7 @@ class AxilSink:
             self._aw.clear()
             self._w.clear()
             self._b.clear()
-            self._awready = self._wready = self._bvalid = False
+            self._awready = self._wready = self._bvalid = self._stray_cur = False
             o["awready"].put(0)
             o["wready"].put(0)
             o["bvalid"].put(0)
@@ -134,9 +147,14 @@ class AxilSink:
         if self._wready and v.bit("wvalid"):
             self._w.append((k, v("wdata"), v("wstrb")))
         if self._bvalid and v.bit("bready"):
-            done = self._b.popleft()
-            done.b_edge = k
-            self.writes.append(done)
+            if self._stray_cur:
+                self._stray.popleft()
+                self._stray_cur = False
+                self.strays_sent += 1
+            else:
+                done = self._b.popleft()
+                done.b_edge = k
+                self.writes.append(done)
         while self._aw and self._w:
             ka, addr, prot = self._aw.popleft()
             kw, data, strb = self._w.popleft()
@@ -146,6 +164,16 @@ class AxilSink:
             self._b.append(wr)
             for cb in self.listeners:
                 cb(wr)
+        if self._stray and not (self._aw or self._w or self._b):
+            self._stray_cur = True
+        if self._stray_cur:  # a stray B: nothing else moves until it is taken
+            self._awready = self._wready = False
+            self._bvalid = True
+            o["awready"].put(0)
+            o["wready"].put(0)
+            o["bresp"].put(RESP_CODE[self._stray[0]])
+            o["bvalid"].put(1)
+            return
         outstanding = len(self._aw) + len(self._b)
         self._awready = outstanding < self.cfg.max_inflight and chance(
             self.rng, self.cfg.awready_prob
