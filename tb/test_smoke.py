@@ -53,6 +53,11 @@ PASID_EN = 1 << 3
 ERR_VALID = 1 << 0
 ERR_OVERFLOW = 1 << 1
 
+# Sim-time limits (us). The longest test needs ~18 us at 2048/256; >10x margin, yet a hang ends
+# after at most 40k clock cycles (seconds of wall clock).
+T_SHORT = 200
+T_LONG = 400
+
 # ---------------------------------------------------------------------- helpers
 
 
@@ -156,7 +161,7 @@ def random_master() -> AxilMasterConfig:
 # ---------------------------------------------------------------------- tests
 
 
-@cocotb.test(timeout_time=3000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def reset_values(dut: object) -> None:
     """IMS-010, IMS-011, IMS-020, IMS-021, IMS-026: every register, every PBA word and the table
     words (all entries of small tables, a sample of big ones) read their reset values; after a
@@ -194,7 +199,7 @@ async def reset_values(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=3000, timeout_unit="us")
+@cocotb.test(timeout_time=T_LONG, timeout_unit="us")
 async def reserved_bits_and_strobes(dut: object) -> None:
     """IMS-013, IMS-022, IMS-023, IMS-024: reserved bits read 0 and ignore writes, WSTRB per byte,
     WSTRB = 0 changes and triggers nothing, address bits [1:0] and AxPROT are ignored, writes to
@@ -264,7 +269,7 @@ def unmapped_offsets(n: int, m: int) -> list[int]:
     return offs
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def unmapped_slverr(dut: object) -> None:
     """IMS-025: every hole answers SLVERR, reads 0 and changes nothing (also with address bits
     [1:0] set); the registers and last entries read unchanged afterwards."""
@@ -300,7 +305,7 @@ async def table_messages(env: ImsEnv, ims: bool) -> None:
     assert model_stat(env, "event_sent") == len(evts)
 
 
-@cocotb.test(timeout_time=1000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def msix_program_event_message(dut: object) -> None:
     """IMS-041, IMS-044, IMS-045, IMS-070, IMS-072: program MSI-X entries, enable, events -> one
     message each (address, data, WSTRB, AWPROT checked); MSG_COUNT counts them."""
@@ -310,7 +315,7 @@ async def msix_program_event_message(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=1000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def ims_program_event_message(dut: object) -> None:
     """IMS-040, IMS-044, IMS-045, IMS-070: program IMS entries (64-bit addresses), enable, events
     (with and without PASID, PASID_EN = 0) -> one message each."""
@@ -320,7 +325,7 @@ async def ims_program_event_message(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def mask_pending_unmask(dut: object) -> None:
     """IMS-030, IMS-031, IMS-033..036, IMS-043: events on masked entries set pending (many events,
     one pending bit), writes to addr/data or the control word with MASK unchanged send nothing,
@@ -366,7 +371,7 @@ async def mask_pending_unmask(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def function_mask_flush(dut: object) -> None:
     """IMS-032, IMS-033, IMS-043, IMS-085: with MSIX_FUNC_MASK = 1 events pend; clearing it
     flushes every pending unmasked entry in ascending index order (a masked pending entry stays
@@ -389,7 +394,7 @@ async def function_mask_flush(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def enable_flush(dut: object) -> None:
     """IMS-031, IMS-032, IMS-033: entries pend while masked; with both tables disabled an unmask
     keeps them pending; one CTRL write that enables both tables flushes MSI-X first, then IMS,
@@ -419,7 +424,7 @@ async def enable_flush(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def pasid_check(dut: object) -> None:
     """IMS-040, IMS-042, IMS-045, IMS-051: PASID_EN entry: matching PASID sends, a different PASID
     or no PASID is PASID_MISMATCH (no message, no pending); PASID_EN = 0 ignores the PASID; MSI-X
@@ -454,7 +459,7 @@ async def pasid_check(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def error_codes_latch_overflow(dut: object) -> None:
     """IMS-040, IMS-041, IMS-050..054, IMS-027: every error code; the first error latches CODE,
     ERR_INFO and ERR_PASID, later ones set OVERFLOW and count; W1C of VALID clears VALID and CODE
@@ -521,7 +526,7 @@ async def error_codes_latch_overflow(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def error_interrupt(dut: object) -> None:
     """IMS-060..063: a latched error with ERR_INT_ENABLE raises MSI-X vector 0 right after it;
     overflow raises nothing; a masked vector 0 pends; MSIX_ENABLE = 0 drops the raise silently;
@@ -569,7 +574,7 @@ async def error_interrupt(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=3000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def b_error_injection(dut: object) -> None:
     """IMS-053, IMS-073, IMS-083: random SLVERR/DECERR B responses on a stream of messages from
     both tables; each one is logged as MSG_WRITE_FAILED with the message's entry and table,
@@ -601,7 +606,7 @@ async def b_error_injection(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=3000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def back_to_back_events(dut: object) -> None:
     """IMS-044, IMS-071, IMS-073, IMS-090: back-to-back events (no gaps) to unmasked and masked
     entries of both tables, always-ready master port; every message in order."""
@@ -628,7 +633,7 @@ async def back_to_back_events(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=5000, timeout_unit="us")
+@cocotb.test(timeout_time=T_LONG, timeout_unit="us")
 async def sink_backpressure(dut: object) -> None:
     """IMS-071..073, IMS-084: slow and random AWREADY/WREADY, late B responses and few writes in
     flight on the master port, random timing on the slave port, MSG_COUNT read while messages
@@ -658,7 +663,7 @@ async def sink_backpressure(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=10000, timeout_unit="us")
+@cocotb.test(timeout_time=T_LONG, timeout_unit="us")
 async def concurrent_steps(dut: object) -> None:
     """IMS-080..085, IMS-063, IMS-082: register writes (mask toggles, data changes, CTRL opening
     and closing tables, W1C), reads (PBA, MSG_COUNT, ERR_*), events (valid and invalid handles,
@@ -729,7 +734,7 @@ async def concurrent_steps(dut: object) -> None:
     await env.finish()
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def stray_b_ignored(dut: object) -> None:
     """IMS-074: B responses (OKAY, SLVERR, DECERR) that arrive with no message write in flight
     are accepted and dropped: no error is logged, and later messages still match their own B."""
