@@ -144,10 +144,11 @@ module ims_core #(
     wire msg_room   = (free > {2'b00, s1_push});
     wire flush_mode = fl_active || s1_flush;
 
-    wire g_berr    = berr_valid && !s1_hold && (flush_mode || !raise_req);
-    wire g_fl      = flush_mode && fl_cur_valid && msg_room && !g_berr;
-    wire g_raise   = !flush_mode && !s1_hold && raise_req && msg_room;
-    wire others_ok = !flush_mode && !s1_hold && !raise_req && !berr_valid;
+    // nothing is granted while rst_n = 0, so no ready output is 1 in reset (IMS-010)
+    wire g_berr    = rst_n && berr_valid && !s1_hold && (flush_mode || !raise_req);
+    wire g_fl      = rst_n && flush_mode && fl_cur_valid && msg_room && !g_berr;
+    wire g_raise   = rst_n && !flush_mode && !s1_hold && raise_req && msg_room;
+    wire others_ok = rst_n && !flush_mode && !s1_hold && !raise_req && !berr_valid;
 
     wire req_w = wr_req && msg_room;
     wire req_r = rd_req;

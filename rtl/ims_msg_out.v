@@ -84,7 +84,7 @@ module ims_msg_out (
     assign berr_valid = m_axil_bvalid && !ost_empty && (m_axil_bresp != 2'b00) && !head_info[12];
     assign berr_index = head_info[10:0];
     assign berr_ims   = head_info[11];
-    assign m_axil_bready = berr_valid ? berr_take : 1'b1;
+    assign m_axil_bready = rst_n && (berr_valid ? berr_take : 1'b1);   // 0 in reset (IMS-010)
     wire b_hs = m_axil_bvalid && m_axil_bready;
 
     always @(posedge clk) begin
