@@ -251,7 +251,7 @@ class BuildSpec:
         # Lint warnings are `make lint`'s job; here they must not stop a simulation build.
         args = ["-Wno-fatal"]
         if self.coverage:
-            args.append("--coverage")
+            args += ["--coverage", "--output-split", "0"]
         return args
 
     @property
