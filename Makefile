@@ -21,7 +21,7 @@ RTL     := $(wildcard rtl/*.v)
 LINT_CONFIGS := 64x9 1x1 2048x256
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test regress lint lint-py lint-rtl synth clean
+.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench
 
 help: ## show this help
 	@echo "ims_ctrl kit - make targets:"
@@ -70,6 +70,12 @@ ifeq ($(RTL),)
 else
 	$(PYTHON) scripts/synth_report.py --config 64x9,2048x256
 endif
+
+mutate: $(STAMP) ## RTL mutation testing against a regression subset (MUTATE_ARGS="--count 0" for all)
+	$(VBIN)/python -m imsmodel.mutate $(MUTATE_ARGS)
+
+bench: $(STAMP) ## benchmarks: model, RTL cycles, area, bench throughput -> bench/results.md
+	$(VBIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml .pytest_cache .ruff_cache .mypy_cache .hypothesis
