@@ -1,0 +1,93 @@
+"""Mutation tooling (src/imsmodel/mutate.py): enumeration, application, scoring, and one
+real mutant of the mask rule killed by the smoke bench on Icarus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from imsmodel import mutate, sim
+
+RTL = sim.project_root() / "rtl"
+
+
+def test_enumeration_is_deterministic_and_skips_declarations() -> None:
+    a = mutate.enumerate_mutants(RTL)
+    b = mutate.enumerate_mutants(RTL)
+    assert a == b
+    assert len({m.id for m in a}) == len(a), "mutant ids must be unique"
+    for m in a:
+        line = (RTL / m.file).read_text().splitlines()[m.line - 1]
+        code = line.split("//", 1)[0]
+        assert not code.lstrip().startswith(("input", "output", "localparam", "parameter"))
+        assert code[m.col : m.col + len(m.before)] == m.before
+
+
+def test_apply_changes_exactly_one_site(tmp_path: Path) -> None:
+    m = next(x for x in mutate.enumerate_mutants(RTL) if x.op == "and_to_or")
+    flist = mutate.apply(m, RTL, tmp_path / "mut")
+    sources = sim.read_filelist(flist)
+    assert sorted(p.name for p in sources) == sorted(p.name for p in RTL.glob("*.v"))
+    orig = (RTL / m.file).read_text().splitlines()
+    new = (tmp_path / "mut" / m.file).read_text().splitlines()
+    diff = [i for i, (x, y) in enumerate(zip(orig, new, strict=True)) if x != y]
+    assert diff == [m.line - 1]
+    assert new[m.line - 1] == orig[m.line - 1][: m.col] + "||" + orig[m.line - 1][m.col + 2 :]
+
+
+def test_apply_refuses_stale_mutant(tmp_path: Path) -> None:
+    m = mutate.Mutant("ims_core.v", 1, 0, "and_to_or", "&&", "||")
+    with pytest.raises(ValueError, match="source changed"):
+        mutate.apply(m, RTL, tmp_path / "mut")
+
+
+def test_select_spreads_and_filters() -> None:
+    all_m = mutate.enumerate_mutants(RTL)
+    assert mutate.select(all_m, 0, None) == all_m
+    five = mutate.select(all_m, 5, None)
+    assert len(five) == 5 and five[0] == all_m[0]
+    flush = mutate.select(all_m, 0, r"^ims_flush\.v:")
+    assert flush and all(m.file == "ims_flush.v" for m in flush)
+
+
+def test_score_counts_equivalents_only_when_analysed() -> None:
+    m1 = mutate.Mutant("a.v", 1, 0, "eq_to_ne", "==", "!=")
+    m2 = mutate.Mutant("a.v", 2, 0, "eq_to_ne", "==", "!=")
+    m3 = mutate.Mutant("a.v", 3, 0, "eq_to_ne", "==", "!=")
+    results = [
+        mutate.MutantResult(m1, "killed"),
+        mutate.MutantResult(m2, "survived"),
+        mutate.MutantResult(m3, "survived"),
+    ]
+    analysis = {m2.id: {"verdict": "equivalent", "reason": "x"}}
+    counts = mutate.score(results, analysis)
+    assert counts == {"killed": 1, "timeout": 0, "survived": 1, "invalid": 0, "equivalent": 1}
+    text, pct = mutate.render(results, analysis, 95.0)
+    assert pct == 50.0
+    assert "NOT ANALYSED" in text and "equivalent: x" in text
+
+
+def test_bad_cli_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        mutate.main(["--count", "-1"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        mutate.main(["--config", "4096x9"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.sim
+def test_mask_check_mutant_is_killed(tmp_path: Path) -> None:
+    """IMS-043: dropping the entry-mask term of the event rule must fail the smoke bench."""
+    core = (RTL / "ims_core.v").read_text().splitlines()
+    target = next(
+        mutate.Mutant("ims_core.v", no, line.index("e_mask || "), "drop_mask", "e_mask || ", "")
+        for no, line in enumerate(core, start=1)
+        if "wire       t_masked = e_mask || " in line
+    )
+    res = mutate.run_mutant(
+        target, RTL, tmp_path, "icarus", sim.Config(64, 9), ["test_smoke"], 1, 300.0
+    )
+    assert res.status == "killed", res
+    assert "IMS-043" in res.first_failure, res.first_failure
