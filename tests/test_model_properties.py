@@ -47,12 +47,14 @@ from imsmodel import EventOutcome, ImsModel, Message
 SETTINGS = settings(
     max_examples=200,
     deadline=None,
+    report_multiple_bugs=False,  # shrink one failure only: keeps a failing run short
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 STRB = st.sampled_from([0xF, 0xF, 0xF, 0xF, 0x1, 0x0, 0xE, 0x5])
 IDX = st.sampled_from([0, 0, 1, 1, 2, 3]) | st.integers(0, 75)  # small indexes collide more
 TABLE = st.booleans()
+Op = tuple[Any, ...]
 PASIDS = [0, 1, 5]
 PASID = st.one_of(st.none(), st.sampled_from(PASIDS))
 # CTRL values biased towards open tables; raw 32-bit values exercise the reserved bits.
@@ -81,18 +83,25 @@ _ERRCLR_OP = st.tuples(st.just("errclr"), st.integers(0, 3), STRB)
 _ACC_OP = st.tuples(st.just("acc"))
 _B_OP = st.tuples(st.just("b"), st.sampled_from(["OKAY", "OKAY", "SLVERR", "DECERR"]))
 _RESET_OP = st.tuples(st.just("reset"))
-# Weighted by repetition in a sampled list of strategies.
+# Weighted by repetition: one_of picks among its branches; `.map(_same)` makes each repetition a
+# distinct branch. Events first (one_of leans towards its first branches), reset last.
 _WEIGHTED = [
-    *[_CTRL_OP] * 2,
+    *[_EVENT_OP] * 10,
     *[_CTL_OP] * 4,
     *[_WORD_OP] * 3,
-    *[_EVENT_OP] * 10,
-    _ERRCLR_OP,
     *[_ACC_OP] * 3,
     *[_B_OP] * 3,
+    *[_CTRL_OP] * 2,
+    _ERRCLR_OP,
     _RESET_OP,
 ]
-OPS = st.sampled_from(_WEIGHTED).flatmap(lambda s: s)
+
+
+def _same(op: Op) -> Op:
+    return op
+
+
+OPS = st.one_of(*(s.map(_same) for s in _WEIGHTED))
 # Every run starts by unmasking some of entries 0..3 of each table and a CTRL write (mostly
 # opening tables), then random operations.
 OP_LISTS = st.builds(
@@ -103,12 +112,11 @@ OP_LISTS = st.builds(
     ],
     st.lists(st.sampled_from([0, 0, 0, 1]), min_size=8, max_size=8),
     CTRL_VALUES,
-    st.lists(OPS, min_size=20, max_size=80),
+    st.lists(OPS, min_size=20, max_size=60),
 )
 SIZES = st.sampled_from([(1, 1), (3, 2), (5, 9), (70, 65)])
 
 Key = tuple[bool, int]
-Op = tuple[Any, ...]
 
 
 @dataclass
@@ -169,12 +177,14 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
     accepted = 0
     total_msgs = 0
     errors_at_reset = 0
+    # State seen after the previous step (the test only reads; reads change nothing, IMS-080).
+    pend = _pending(m)
+    stats = m.stats
+    err = rd(m, ERR_COUNT)
+    valid = rd(m, ERR_STATUS) & VALID
     for op in ops:
         kind = op[0]
-        pend_before = _pending(m)
-        stats_before = m.stats
-        err_before = rd(m, ERR_COUNT)
-        valid_before = rd(m, ERR_STATUS) & VALID
+        pend_before, stats_before, err_before, valid_before = pend, stats, err, valid
         outcome: EventOutcome | None = None
         ev_key: Key | None = None
         if kind == "ctrl":
@@ -212,7 +222,7 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
             assert m.write(ERR_STATUS, int(op[1]), int(op[2])) == "OKAY"
         elif kind == "acc":
             if m.unaccepted == 0:
-                continue
+                continue  # nothing to accept: not a step
             m.message_accepted()
             accepted += 1
         elif kind == "b":
@@ -231,7 +241,9 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
         total_msgs += len(msgs)
         pend = _pending(m)
         stats = m.stats
-        latched = not valid_before and rd(m, ERR_STATUS) & VALID
+        err = rd(m, ERR_COUNT)
+        valid = rd(m, ERR_STATUS) & VALID
+        latched = not valid_before and valid
 
         # Every message: programmed address/data, unmasked entry, open table, consistent tags.
         for x in msgs:
@@ -289,14 +301,14 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
             if outcome is EventOutcome.SENT:
                 assert [(x.ims, x.index, x.cause) for x in msgs] == [(t, h, "event")]
                 assert d["event_sent"] == 1
-                assert rd(m, ERR_COUNT) == err_before
+                assert err == err_before
             elif outcome is EventOutcome.PENDING:
                 assert msgs == [] and pend[ev_key] and d["pended"] == 1
                 assert sh.mask[ev_key] == 1 or not sh.open(t)
             else:
                 assert outcome is not None and outcome.error_code is not None
                 assert d_err == 1
-                assert rd(m, ERR_COUNT) == err_before + 1
+                assert err == err_before + 1
                 assert all(x.raise_ for x in msgs) and len(msgs) <= 1
 
         # Raise: exactly on a latch with ERR_INT_ENABLE, under the vector-0 rules.
@@ -313,7 +325,7 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
 
         # Registers agree with pending() and the counters.
         _check_pba(m, pend)
-        assert rd(m, ERR_COUNT) == stats["errors"] - errors_at_reset
+        assert err == stats["errors"] - errors_at_reset
         if not auto:
             assert rd(m, MSG_COUNT) == accepted
             assert m.outstanding >= m.unaccepted
