@@ -4,7 +4,9 @@ Each cocotb test (a function decorated with ``@cocotb.test`` in ``tb/test_*.py``
 the source) is one job per seed, simulator and configuration. Every (simulator, configuration) is
 built once before any job runs. Jobs run in parallel (``jobs`` workers), each simulator process
 with a wall-clock timeout. Results go to ``build/regress/<run-id>/``: ``logs/<job>.log``,
-``results.xml`` (JUnit, one testcase per job with seed/sim/config properties) and ``summary.txt``.
+``results.xml`` (JUnit, one testcase per job with seed/sim/config properties) and ``summary.txt``,
+plus ``manifest.json`` (the whole matrix) and ``results/<job>.json`` (each job as it finishes),
+which :mod:`imsmodel.shard` merges; ``RegressOptions.shard`` runs one slice of the matrix.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from imsmodel import report, sim
+from imsmodel.shard import Shard, make_manifest, save_result, select, write_manifest
 from imsmodel.sim import BuildResult, BuildSpec, Config, RunResult
 
 
@@ -162,6 +165,7 @@ class RegressOptions:
     toplevel: str = sim.DEFAULT_TOPLEVEL
     timeout: float | None = None
     root: Path | None = None
+    shard: Shard | None = None  # run only this slice of the matrix (needs base_seed)
 
 
 @dataclass
@@ -176,6 +180,48 @@ class Regression:
     @property
     def ok(self) -> bool:
         return bool(self.results) and all(r.ok for r in self.results)
+
+
+@dataclass
+class Plan:
+    """What a regression runs: the whole matrix (before any sharding) and its builds."""
+
+    root: Path
+    tb_dir: Path
+    tests: list[TestRef]
+    base_seed: int
+    matrix: list[Job]
+    specs: dict[tuple[str, Config], BuildSpec]
+
+    def reruns(self) -> dict[str, str]:
+        """Job id -> the command that reruns it."""
+        return {
+            j.id: sim.rerun_command(
+                self.specs[(j.sim, j.config)], j.test.module, j.test.name, j.seed, self.tb_dir
+            )
+            for j in self.matrix
+        }
+
+
+def plan(opts: RegressOptions) -> Plan:
+    """Discover and select the tests, fix the base seed, make the matrix and the build specs.
+
+    Raises :class:`RegressError` when there is nothing to run.
+    """
+    root = (opts.root or sim.project_root()).resolve()
+    tb_dir = (opts.tb_dir or root / "tb").resolve()
+    tests = select_tests(discover_tests(tb_dir), opts.tests)
+    if not tests:
+        what = f" matching {opts.tests!r}" if opts.tests else ""
+        raise RegressError(f"no cocotb tests{what} in {tb_dir}/test_*.py")
+    base_seed = sim.new_seed() if opts.base_seed is None else opts.base_seed
+    matrix = make_matrix(tests, seeds_for(base_seed, opts.seeds), opts.sims, opts.configs)
+    specs = {
+        (s, c): sim.make_build(s, c, filelist=opts.filelist, toplevel=opts.toplevel, root=root)
+        for s in opts.sims
+        for c in opts.configs
+    }
+    return Plan(root, tb_dir, tests, base_seed, matrix, specs)
 
 
 def cpu_count() -> int:
@@ -220,29 +266,31 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
     :class:`imsmodel.sim.SimulatorMissingError` when a simulator is missing.
     """
     out = out or sys.stdout
-    root = (opts.root or sim.project_root()).resolve()
-    tb_dir = (opts.tb_dir or root / "tb").resolve()
     for s in opts.sims:
         sim.check_simulator(s)
-    tests = select_tests(discover_tests(tb_dir), opts.tests)
-    if not tests:
-        what = f" matching {opts.tests!r}" if opts.tests else ""
-        raise RegressError(f"no cocotb tests{what} in {tb_dir}/test_*.py")
-    base_seed = sim.new_seed() if opts.base_seed is None else opts.base_seed
-    matrix = make_matrix(tests, seeds_for(base_seed, opts.seeds), opts.sims, opts.configs)
+    p = plan(opts)
+    tests, base_seed, tb_dir, matrix = p.tests, p.base_seed, p.tb_dir, p.matrix
+    if opts.shard is not None:
+        try:
+            matrix = select(p.matrix, opts.shard)
+        except ValueError as exc:
+            raise RegressError(str(exc)) from None
     workers = opts.jobs or cpu_count()
-    run_dir = opts.out.resolve() if opts.out else new_run_dir(root)
+    run_dir = opts.out.resolve() if opts.out else new_run_dir(p.root)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
-    _link_latest(run_dir)
+    if opts.shard is None:
+        _link_latest(run_dir)
+    for stale in (run_dir / "results").glob("*.json"):  # from an earlier run in this folder
+        stale.unlink()
+    manifest = make_manifest(p.matrix, p.reruns(), base_seed, opts.shard, workers)
+    write_manifest(run_dir, manifest)
 
-    specs = {
-        (s, c): sim.make_build(s, c, filelist=opts.filelist, toplevel=opts.toplevel, root=root)
-        for s in opts.sims
-        for c in opts.configs
-    }
+    needed = {(j.sim, j.config) for j in matrix}
+    specs = {key: spec for key, spec in p.specs.items() if key in needed}
+    slice_ = f", shard {opts.shard}: {len(matrix)} of them" if opts.shard else ""
     print(
         f"ims regress: {len(tests)} tests x {opts.seeds} seeds x {len(opts.sims)} simulators x "
-        f"{len(opts.configs)} configurations = {len(matrix)} jobs, -j {workers}, "
+        f"{len(opts.configs)} configurations = {len(p.matrix)} jobs{slice_}, -j {workers}, "
         f"base seed {base_seed}\n  run folder: {run_dir}",
         file=out,
         flush=True,
@@ -257,10 +305,22 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
             sim.kill_running()
             raise
     reg = Regression(run_dir, base_seed, workers, results, builds, time.monotonic() - start)
-    report.write_junit(run_dir / "results.xml", results)
-    (run_dir / "summary.txt").write_text(report.summary(reg) + "\n")
-    print(report.summary(reg, max_failures=20), file=out, flush=True)
+    write_reports(reg, out)
+    manifest.elapsed = reg.elapsed  # marks the run finished
+    write_manifest(run_dir, manifest)
     return reg
+
+
+def write_reports(reg: Regression, out: TextIO, preamble: str = "") -> None:
+    """Write the reports of a finished run folder (``results.xml``, ``summary.txt``) and print
+    the sign-off summary. ``ims merge`` and the launchers call this too, on merged results:
+    every report a run folder gets belongs here."""
+    report.write_junit(reg.run_dir / "results.xml", reg.results)
+    head = preamble + "\n" if preamble else ""
+    (reg.run_dir / "summary.txt").write_text(head + report.summary(reg) + "\n")
+    if preamble:
+        print(preamble, file=out, flush=True)
+    print(report.summary(reg, max_failures=20), file=out, flush=True)
 
 
 def _link_latest(run_dir: Path) -> None:
@@ -308,6 +368,7 @@ def _run_all(
         bad = failed_builds.get((job.sim, job.config))
         if bad is not None:
             done[job] = _not_run(spec, job, tb_dir, log, f"not run: {bad.message.splitlines()[0]}")
+            save_result(run_dir, job.id, done[job])
             progress.update(done[job])
             continue
         run: Callable[[], RunResult] = _job_runner(spec, job, tb_dir, run_dir, log, opts.timeout)
@@ -315,6 +376,7 @@ def _run_all(
     for fut in as_completed(futures):
         job = futures[fut]
         done[job] = fut.result()
+        save_result(run_dir, job.id, done[job])  # now: a shard that dies later keeps it
         progress.update(done[job])
     progress.finish()
     return [done[j] for j in matrix]
