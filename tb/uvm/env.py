@@ -1,0 +1,110 @@
+"""`ImsUvmEnv`: agents, register layer, scoreboard, coverage and platform model around `ims_ctrl`.
+
+Connections (all analysis ports are synchronous, so order is preserved):
+
+    port_mon.ap ─┬─> scoreboard.port_imp          (every transaction in DUT order + EdgeDone)
+                 ├─> reg_agent.monitor ──> predictor, coverage.reg_imp   (completed accesses)
+                 ├─> evt_agent.monitor ──> coverage.evt_imp              (accepted events)
+                 └─> sink_agent.monitor ─> scoreboard.sink_imp, coverage.sink_imp (messages)
+    scoreboard.step_ap ──> coverage.step_imp                             (model step records)
+    reg model map ──(AxilRegAdapter)──> reg_agent.seqr
+
+The scoreboard subscribes first, so the model has taken the steps of an edge before the agent
+monitors publish that edge. The bench context (`ctx`) is what sequences work through.
+"""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import RisingEdge
+from pyuvm import ConfigDB, uvm_env
+
+from uvm.agents.evt_agent import EvtAgent
+from uvm.agents.reg_agent import RegAgent
+from uvm.agents.sink_agent import SinkAgent
+from uvm.coverage import ImsCoverage
+from uvm.harness import BfmConfigs, DutHarness
+from uvm.platform import PlatformModel
+from uvm.port_monitor import ImsPortMonitor
+from uvm.reg_adapter import AxilRegAdapter
+from uvm.reg_model import ImsRegBlock, get_reg_block
+from uvm.reg_predictor import ImsRegPredictor
+from uvm.scoreboard import ImsScoreboardComp
+from uvm.sequences.base import BenchCtx
+
+__all__ = ["ImsUvmEnv"]
+
+
+class ImsUvmEnv(uvm_env):
+    def build_phase(self) -> None:
+        seed: int = ConfigDB().get(self, "", "ims_seed")
+        cfgs: BfmConfigs = ConfigDB().get(self, "", "ims_bfm_configs")
+        self.harness = DutHarness(cocotb.top, seed, cfgs)
+        self.n, self.m = self.harness.n, self.harness.m
+        self.platform = PlatformModel(seed)
+        ConfigDB().set(self, "*", "ims_harness", self.harness)
+        ConfigDB().set(self, "*", "ims_platform", self.platform)
+        self.regs: ImsRegBlock = get_reg_block(self.n, self.m)
+        self.port_mon = ImsPortMonitor("port_mon", self)
+        self.reg_agent = RegAgent("reg_agent", self)
+        self.evt_agent = EvtAgent("evt_agent", self)
+        self.sink_agent = SinkAgent("sink_agent", self)
+        self.scoreboard = ImsScoreboardComp("scoreboard", self)
+        self.predictor = ImsRegPredictor("predictor", self)
+        self.coverage = ImsCoverage("coverage", self)
+        self.adapter = AxilRegAdapter()
+
+    def connect_phase(self) -> None:
+        self.scoreboard.setup(self.n, self.m, self.platform)
+        self.coverage.setup(self.n, self.m)
+        self.predictor.regs = self.regs
+        ap = self.port_mon.ap
+        ap.connect(self.scoreboard.port_imp)  # first: the model steps before anyone publishes
+        ap.connect(self.reg_agent.monitor.port_imp)
+        ap.connect(self.evt_agent.monitor.port_imp)
+        ap.connect(self.sink_agent.monitor.port_imp)
+        self.reg_agent.monitor.ap.connect(self.predictor.analysis_export)
+        self.reg_agent.monitor.ap.connect(self.coverage.reg_imp)
+        self.evt_agent.monitor.ap.connect(self.coverage.evt_imp)
+        self.sink_agent.monitor.ap.connect(self.scoreboard.sink_imp)
+        self.sink_agent.monitor.ap.connect(self.coverage.sink_imp)
+        self.scoreboard.step_ap.connect(self.coverage.step_imp)
+        self.regs.map.set_sequencer(self.reg_agent.seqr, self.adapter)
+        self.regs.map.set_auto_predict(False)  # ImsRegPredictor predicts from the monitor
+        self.port_mon.attach(self.harness.monitor)
+
+    def end_of_elaboration_phase(self) -> None:
+        self.ctx = BenchCtx.create(self)
+
+    # ------------------------------------------------------------------ run-time helpers
+    async def bring_up(self) -> None:
+        """Clock, reset; the scoreboard's model was reset by the monitor's reset transaction."""
+        await self.harness.start()
+
+    async def settle(self, quiet: int = 2000, tail: int = 16) -> None:
+        """Wait until every queued access and event is done and the DUT has sent (and had answered)
+        every message the model expects; then `tail` more cycles so a late extra message shows.
+        Gives up after `quiet` cycles without any monitored activity (the final check then
+        names what is missing)."""
+        h = self.harness
+        await h.drain()
+        clk = h.dut.clk
+        idle = 0
+        last = dict(h.monitor.counts)
+        while not (self.scoreboard.settled and h.sink.idle) and idle < quiet:
+            await RisingEdge(clk)
+            now = h.monitor.counts
+            if now != last:
+                last = dict(now)
+                idle = 0
+            else:
+                idle += 1
+        if idle >= quiet:
+            sb, model = self.scoreboard.sb, self.scoreboard.model
+            self.logger.warning(
+                "settle: no activity for %d cycles with work left: %d monitored items waiting, "
+                "%d expected messages not seen, %d not accepted, %d without B, sink idle %s",
+                quiet, sb.pending_items, sb.unmatched, model.unaccepted, model.outstanding,
+                h.sink.idle,
+            )  # fmt: skip
+        await h.cycles(tail)
