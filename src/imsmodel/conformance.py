@@ -1,0 +1,602 @@
+"""The spec-conformance matrix: testplan x regression results x coverage -> sign-off.
+
+Inputs: the testplan (``docs/testplan.hjson``, OpenTitan's format: testpoints with ``tests`` and
+``rules``, covergroups with ``rules``, and a ``signoff`` block of goals), the spec's rule IDs
+(every ``| IMS-nnn | text |`` table row of ``docs/spec.md``), the regression's job results, the
+merged functional coverage (:mod:`imsmodel.funcov`) and code coverage (:mod:`imsmodel.codecov`).
+
+Statuses (the words the reports use):
+
+* a *test* (a name in a testpoint's ``tests``) is PASS when at least one job of it ran and every
+  job of it passed (all seeds, simulators, configurations), FAIL when any job failed, NOT RUN when
+  no job ran (not passing);
+* a *testpoint* is FAIL when any of its tests failed, else NOT RUN when any of its tests did not
+  run (or it lists none), else PASS;
+* a *rule* is FAIL when any testpoint naming it failed, else NOT RUN when any did not pass, else
+  PASS; a rule that no testpoint names is UNCOVERED. Coverage is shown as the rule's evidence
+  (the covergroups and coverpoints naming it), it does not change the status.
+
+Sign-off goals (``signoff`` block; a goal left out is not checked):
+
+* ``functional_coverage_pct``: covered bins / all bins over the testplan's covergroups
+  (:mod:`imsmodel.funcov`) >= the goal; a planned covergroup without data, or an unreadable
+  export, misses it;
+* ``line_coverage_pct``: line coverage after waivers (:mod:`imsmodel.codecov`) >= the goal; no
+  code coverage collected misses it;
+* ``every_rule_passing``: every rule of the spec is PASS (FAIL, NOT RUN and UNCOVERED miss it).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imsmodel.codecov import CodeCoverage
+    from imsmodel.funcov import FunctionalCoverage
+    from imsmodel.sim import RunResult
+
+__all__ = [
+    "FAIL",
+    "NOT_RUN",
+    "PASS",
+    "UNCOVERED",
+    "Conformance",
+    "Goal",
+    "JobResult",
+    "Rule",
+    "Testplan",
+    "TestplanError",
+    "evaluate",
+    "failure_buckets",
+    "load_results",
+    "load_testplan",
+    "spec_rules",
+]
+
+PASS, FAIL, NOT_RUN, UNCOVERED = "PASS", "FAIL", "NOT RUN", "UNCOVERED"
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
+_RULE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9]*-\d+)\s*\|\s*(.*?)\s*\|\s*$")
+_SECTION = re.compile(r"^##\s+(.*?)\s*$")
+
+
+class TestplanError(ValueError):
+    """The testplan is malformed (every problem is listed in the message)."""
+
+    __test__ = False
+
+
+# --------------------------------------------------------------------------- spec and plan
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    text: str
+    section: str = ""
+
+
+def spec_rules(path: Path | str) -> list[Rule]:
+    """Every rule of the spec: the ``| IMS-nnn | text |`` rows of its tables, in spec order."""
+    rules: dict[str, Rule] = {}
+    section = ""
+    for line in Path(path).read_text().splitlines():
+        m = _SECTION.match(line)
+        if m:
+            section = m.group(1)
+            continue
+        m = _RULE_ROW.match(line)
+        if m and m.group(1) not in rules:
+            rules[m.group(1)] = Rule(m.group(1), m.group(2), section)
+    return list(rules.values())
+
+
+@dataclass(frozen=True)
+class Testpoint:
+    name: str
+    desc: str
+    stage: str
+    tests: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedCovergroup:
+    name: str
+    desc: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Goals:
+    functional_coverage_pct: float | None = None
+    line_coverage_pct: float | None = None
+    every_rule_passing: bool = False
+
+
+@dataclass(frozen=True)
+class Testplan:
+    name: str
+    testpoints: tuple[Testpoint, ...]
+    covergroups: tuple[PlannedCovergroup, ...]
+    goals: Goals
+    path: Path | None = None
+
+    def tests(self) -> list[str]:
+        return list(dict.fromkeys(t for tp in self.testpoints for t in tp.tests))
+
+
+def _strs(value: object, where: str, errors: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(f"{where}: expected a list of strings")
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def _pct_goal(value: object, where: str, errors: list[str]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        errors.append(f"{where}: a percentage 0..100, got {value!r}")
+        return None
+    return float(value)
+
+
+def parse_testplan(data: object, source: str = "testplan") -> Testplan:
+    """Validate testplan data (as hjson gives it); raise :class:`TestplanError` on problems."""
+    errors: list[str] = []
+    if not isinstance(data, Mapping):
+        raise TestplanError(f"{source}: a testplan is a mapping")
+    testpoints: list[Testpoint] = []
+    for i, tp in enumerate(data.get("testpoints") or [], 1):
+        where = f"{source}: testpoint #{i}"
+        if not isinstance(tp, Mapping) or not isinstance(tp.get("name"), str):
+            errors.append(f"{where}: needs a name")
+            continue
+        where = f"{source}: testpoint {tp['name']}"
+        rules = _strs(tp.get("rules"), f"{where}: rules", errors)
+        errors += [f"{where}: {r!r} is not a rule ID" for r in rules if not RULE_ID.match(r)]
+        testpoints.append(
+            Testpoint(
+                name=tp["name"],
+                desc=" ".join(str(tp.get("desc", "")).split()),
+                stage=str(tp.get("stage", "")),
+                tests=_strs(tp.get("tests"), f"{where}: tests", errors),
+                rules=rules,
+            )
+        )
+    covergroups: list[PlannedCovergroup] = []
+    for i, cg in enumerate(data.get("covergroups") or [], 1):
+        if not isinstance(cg, Mapping) or not isinstance(cg.get("name"), str):
+            errors.append(f"{source}: covergroup #{i}: needs a name")
+            continue
+        rules = _strs(cg.get("rules"), f"{source}: covergroup {cg['name']}: rules", errors)
+        covergroups.append(
+            PlannedCovergroup(cg["name"], " ".join(str(cg.get("desc", "")).split()), rules)
+        )
+    for kind, names in (
+        ("testpoint", [t.name for t in testpoints]),
+        ("covergroup", [c.name for c in covergroups]),
+    ):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            errors.append(f"{source}: duplicate {kind} name(s): {', '.join(dup)}")
+    so = data.get("signoff") or {}
+    goals = Goals()
+    if not isinstance(so, Mapping):
+        errors.append(f"{source}: signoff: a mapping of goals")
+    else:
+        unknown = sorted(
+            set(so) - {"functional_coverage_pct", "line_coverage_pct", "every_rule_passing"}
+        )
+        if unknown:
+            errors.append(f"{source}: signoff: unknown goal(s) {', '.join(unknown)}")
+        every = so.get("every_rule_passing", False)
+        if not isinstance(every, bool):
+            errors.append(f"{source}: signoff: every_rule_passing must be true or false")
+        goals = Goals(
+            _pct_goal(so.get("functional_coverage_pct"), "signoff.functional_coverage_pct", errors),
+            _pct_goal(so.get("line_coverage_pct"), "signoff.line_coverage_pct", errors),
+            every is True,
+        )
+    if errors:
+        raise TestplanError("\n".join(errors))
+    return Testplan(str(data.get("name", "")), tuple(testpoints), tuple(covergroups), goals)
+
+
+def load_testplan(path: Path | str) -> Testplan:
+    """Read and validate an hjson testplan."""
+    import hjson
+
+    path = Path(path)
+    try:
+        data = hjson.loads(path.read_text())
+    except (ValueError, OSError) as exc:
+        raise TestplanError(f"{path}: {exc}") from None
+    plan = parse_testplan(data, str(path))
+    return Testplan(plan.name, plan.testpoints, plan.covergroups, plan.goals, path)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """One regression job, as the report needs it (from a RunResult or the run's JUnit)."""
+
+    test: str
+    module: str
+    sim: str
+    config: str
+    seed: int
+    status: str
+    message: str = ""
+    rerun: str = ""
+    log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def name(self) -> str:
+        return f"{self.sim} {self.config} {self.module}.{self.test} seed={self.seed}"
+
+    @staticmethod
+    def from_run(r: RunResult) -> JobResult:
+        return JobResult(
+            test=r.testcase or r.module,
+            module=r.module,
+            sim=r.sim,
+            config=r.config.name,
+            seed=r.seed,
+            status=r.status,
+            message=r.message,
+            rerun=r.rerun,
+            log=str(r.log),
+        )
+
+
+def load_results(junit: Path | str) -> list[JobResult]:
+    """Jobs of a run's ``results.xml`` (as :func:`imsmodel.report.write_junit` writes it)."""
+    root = ET.parse(junit).getroot()
+    jobs: list[JobResult] = []
+    for tc in root.iter("testcase"):
+        props = {p.get("name", ""): p.get("value", "") for p in tc.iter("property")}
+        classname = tc.get("classname", "")
+        module = classname.split(".", 1)[1] if "." in classname else classname
+        test = re.sub(r"\[seed=[^\]]*\]$", "", tc.get("name", "?"))
+        fail = tc.find("failure")
+        message = (fail.get("message") or "") if fail is not None else ""
+        seed = props.get("seed", "0")
+        jobs.append(
+            JobResult(
+                test=test,
+                module=module,
+                sim=props.get("sim", ""),
+                config=props.get("config", ""),
+                seed=int(seed) if seed.lstrip("-").isdigit() else 0,
+                status=props.get("status", "failed" if fail is not None else "passed"),
+                message=message,
+                rerun=props.get("rerun", ""),
+                log=props.get("log", ""),
+            )
+        )
+    return jobs
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class TestStatus:
+    name: str
+    jobs: list[JobResult] = field(default_factory=list)
+
+    __test__ = False
+
+    @property
+    def passed(self) -> int:
+        return sum(j.ok for j in self.jobs)
+
+    @property
+    def failed(self) -> int:
+        return sum(not j.ok for j in self.jobs)
+
+    @property
+    def status(self) -> str:
+        if not self.jobs:
+            return NOT_RUN
+        return FAIL if self.failed else PASS
+
+
+def _worst(statuses: Iterable[str], empty: str = NOT_RUN) -> str:
+    seen = list(statuses)
+    if not seen:
+        return empty
+    if FAIL in seen:
+        return FAIL
+    if any(s != PASS for s in seen):
+        return NOT_RUN
+    return PASS
+
+
+@dataclass
+class Evidence:
+    """A covergroup or coverpoint whose name or plan entry names a rule; pct None: no data."""
+
+    name: str
+    pct: float | None
+    covered: int = 0
+    total: int = 0
+
+
+@dataclass
+class TestpointStatus:
+    testpoint: Testpoint
+    tests: list[TestStatus]
+    coverage: list[Evidence]
+
+    @property
+    def status(self) -> str:
+        return _worst(t.status for t in self.tests)
+
+    @property
+    def passed(self) -> int:
+        return sum(t.passed for t in self.tests)
+
+    @property
+    def failed(self) -> int:
+        return sum(t.failed for t in self.tests)
+
+
+@dataclass
+class RuleStatus:
+    rule: Rule
+    testpoints: list[TestpointStatus]
+    covergroups: list[Evidence]
+    coverpoints: list[Evidence]
+
+    @property
+    def status(self) -> str:
+        if not self.testpoints:
+            return UNCOVERED
+        return _worst(tp.status for tp in self.testpoints)
+
+    @property
+    def failing_testpoints(self) -> list[str]:
+        return [tp.testpoint.name for tp in self.testpoints if tp.status == FAIL]
+
+
+@dataclass
+class Goal:
+    name: str
+    target: str
+    actual: str
+    met: bool
+    why: str = ""
+
+
+@dataclass
+class Conformance:
+    plan: Testplan
+    rules: list[RuleStatus]
+    testpoints: list[TestpointStatus]
+    goals: list[Goal]
+    jobs: list[JobResult]
+    funcov: FunctionalCoverage | None
+    codecov: CodeCoverage | None
+    unplanned_tests: list[str] = field(default_factory=list)
+    unknown_rules: list[str] = field(default_factory=list)
+    goals_enforced: bool = True
+
+    @property
+    def jobs_ok(self) -> bool:
+        return bool(self.jobs) and all(j.ok for j in self.jobs)
+
+    @property
+    def goals_met(self) -> bool:
+        return all(g.met for g in self.goals)
+
+    @property
+    def ok(self) -> bool:
+        """Sign-off: every job passed and (when enforced) every goal is met."""
+        return self.jobs_ok and (self.goals_met or not self.goals_enforced)
+
+    def rule(self, rule_id: str) -> RuleStatus:
+        return next(r for r in self.rules if r.rule.id == rule_id)
+
+    def testpoint(self, name: str) -> TestpointStatus:
+        return next(t for t in self.testpoints if t.testpoint.name == name)
+
+    def count(self, status: str, of: str = "rules") -> int:
+        items: Sequence[RuleStatus | TestpointStatus] = (
+            self.rules if of == "rules" else self.testpoints
+        )
+        return sum(1 for i in items if i.status == status)
+
+
+def _matches(planned: str, job: JobResult) -> bool:
+    return planned in (job.test, f"{job.module}.{job.test}", job.module)
+
+
+def _cg_evidence(name: str, fcov: FunctionalCoverage | None) -> Evidence:
+    g = fcov.groups.get(name) if fcov is not None else None
+    if g is None or not g.total:
+        return Evidence(name, None)
+    return Evidence(name, g.pct, g.covered, g.total)
+
+
+def evaluate(
+    plan: Testplan,
+    rules: Sequence[Rule],
+    jobs: Sequence[JobResult],
+    fcov: FunctionalCoverage | None = None,
+    ccov: CodeCoverage | None = None,
+    *,
+    goals_enforced: bool = True,
+) -> Conformance:
+    """Join the plan with the results and coverage; see the module doc for the statuses."""
+    cg_by_rule: dict[str, list[PlannedCovergroup]] = {}
+    for cg in plan.covergroups:
+        for r in cg.rules:
+            cg_by_rule.setdefault(r, []).append(cg)
+    tps: list[TestpointStatus] = []
+    for tp in plan.testpoints:
+        tests = [TestStatus(t, [j for j in jobs if _matches(t, j)]) for t in tp.tests]
+        cgs = dict.fromkeys(cg.name for r in tp.rules for cg in cg_by_rule.get(r, []))
+        tps.append(TestpointStatus(tp, tests, [_cg_evidence(n, fcov) for n in cgs]))
+    points = fcov.points() if fcov is not None else []
+    rule_ids = {r.id for r in rules}
+    statuses: list[RuleStatus] = []
+    for rule in rules:
+        statuses.append(
+            RuleStatus(
+                rule,
+                [t for t in tps if rule.id in t.testpoint.rules],
+                [_cg_evidence(cg.name, fcov) for cg in cg_by_rule.get(rule.id, [])],
+                [Evidence(p.name, p.pct, p.covered, p.total) for p in points if rule.id in p.rules],
+            )
+        )
+    planned = plan.tests()
+    unplanned = sorted(
+        {j.test for j in jobs if not any(_matches(t, j) for t in planned)}, key=str.lower
+    )
+    named = {r for tp in plan.testpoints for r in tp.rules} | {
+        r for cg in plan.covergroups for r in cg.rules
+    }
+    conf = Conformance(
+        plan=plan,
+        rules=statuses,
+        testpoints=tps,
+        goals=[],
+        jobs=list(jobs),
+        funcov=fcov,
+        codecov=ccov,
+        unplanned_tests=unplanned,
+        unknown_rules=sorted(named - rule_ids),
+        goals_enforced=goals_enforced,
+    )
+    conf.goals = _goals(conf)
+    return conf
+
+
+def _goals(conf: Conformance) -> list[Goal]:
+    g = conf.plan.goals
+    goals: list[Goal] = []
+    if g.functional_coverage_pct is not None:
+        goals.append(_funcov_goal(conf, g.functional_coverage_pct))
+    if g.line_coverage_pct is not None:
+        goals.append(_line_goal(conf, g.line_coverage_pct))
+    if g.every_rule_passing:
+        bad = {s: [r.rule.id for r in conf.rules if r.status == s] for s in (FAIL, NOT_RUN)}
+        bad[UNCOVERED] = [r.rule.id for r in conf.rules if r.status == UNCOVERED]
+        n_pass = conf.count(PASS)
+        why = "; ".join(
+            f"{s}: {', '.join(ids[:12])}{' ...' if len(ids) > 12 else ''}"
+            for s, ids in bad.items()
+            if ids
+        )
+        if conf.unknown_rules:
+            why += f"; plan names unknown rule(s): {', '.join(conf.unknown_rules)}"
+        goals.append(
+            Goal(
+                "every rule passing",
+                f"{len(conf.rules)}/{len(conf.rules)} rules PASS",
+                f"{n_pass}/{len(conf.rules)} PASS",
+                n_pass == len(conf.rules) and bool(conf.rules) and not conf.unknown_rules,
+                why.strip("; "),
+            )
+        )
+    return goals
+
+
+def _funcov_goal(conf: Conformance, target: float) -> Goal:
+    name, tgt = "functional coverage", f">= {target:g} %"
+    fcov = conf.funcov
+    if fcov is None or not fcov.files:
+        why = "no functional coverage exported (no passing pyuvm test ran)"
+        if fcov is not None and fcov.errors:
+            why += f"; {len(fcov.errors)} unreadable export(s)"
+        return Goal(name, tgt, "no data", False, why)
+    planned = [cg.name for cg in conf.plan.covergroups] or sorted(fcov.groups)
+    groups = [fcov.groups[n] for n in planned if n in fcov.groups and fcov.groups[n].total]
+    missing = [n for n in planned if n not in fcov.groups or not fcov.groups[n].total]
+    covered, total = sum(g.covered for g in groups), sum(g.total for g in groups)
+    value = 100.0 * covered / total if total else 0.0
+    reasons: list[str] = []
+    if missing:
+        reasons.append(f"no data for {', '.join(missing)}")
+    short = [f"{g.name} {g.pct:.1f} %" for g in groups if g.pct < target]
+    if short:
+        reasons.append("below goal: " + ", ".join(short))
+    if fcov.errors:
+        reasons.append(f"{len(fcov.errors)} unreadable export(s)")
+    met = value >= target and not missing and not fcov.errors
+    return Goal(name, tgt, f"{value:.1f} % ({covered}/{total} bins)", met, "; ".join(reasons))
+
+
+def _line_goal(conf: Conformance, target: float) -> Goal:
+    name, tgt = "line coverage (after waivers)", f">= {target:g} %"
+    ccov = conf.codecov
+    if ccov is None or not ccov.inputs:
+        return Goal(name, tgt, "no data", False, "no code coverage collected (run with --coverage)")
+    t = ccov.line
+    reasons: list[str] = []
+    if t.pct < target:
+        worst = sorted(
+            (f for f in ccov.files.values() if f.tallies["line"].total),
+            key=lambda f: f.tallies["line"].pct,
+        )
+        reasons.append(
+            "lowest: " + ", ".join(f"{f.file} {f.tallies['line'].pct:.1f} %" for f in worst[:3])
+        )
+    if ccov.errors:
+        reasons.append(f"{len(ccov.errors)} unreadable coverage file(s)")
+    met = t.pct >= target and not ccov.errors
+    actual = f"{t.pct:.1f} % ({t.covered}/{t.total} items, {t.waived} waived)"
+    return Goal(name, tgt, actual, met, "; ".join(reasons))
+
+
+# --------------------------------------------------------------------------- failures
+
+
+_PREFIX = re.compile(r"^\d+ of \d+ testcases failed; [^:]+:\s*")
+_RULE_IN_TEXT = re.compile(r"\b[A-Z]{2,}-\d{3}\b")
+
+
+def signature(job: JobResult) -> str:
+    """An error signature: the first message line with the test name, numbers and hex values
+    taken out, so that the same bug on different seeds lands in one bucket."""
+    first = job.message.splitlines()[0] if job.message else ""
+    text = _PREFIX.sub("", first)
+    text = re.sub(r"0x[0-9a-fA-F]+", "0x#", text)
+    text = re.sub(r"(?<![-\w])\d+\b", "#", text)  # rule IDs (IMS-030) stay
+    return f"{job.status}: {text.strip()}" if text.strip() else job.status
+
+
+@dataclass
+class Bucket:
+    signature: str
+    jobs: list[JobResult]
+
+    @property
+    def rules(self) -> list[str]:
+        """Rule IDs named by the failure messages (the scoreboard names the likely rule)."""
+        return sorted({r for j in self.jobs for r in _RULE_IN_TEXT.findall(j.message)})
+
+
+def failure_buckets(jobs: Iterable[JobResult]) -> list[Bucket]:
+    """Failed jobs grouped by :func:`signature`, biggest bucket first."""
+    buckets: dict[str, Bucket] = {}
+    for j in jobs:
+        if not j.ok:
+            sig = signature(j)
+            buckets.setdefault(sig, Bucket(sig, [])).jobs.append(j)
+    return sorted(buckets.values(), key=lambda b: (-len(b.jobs), b.signature))

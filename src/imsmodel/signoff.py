@@ -1,0 +1,84 @@
+"""Sign-off of one regression run folder: merge its coverage, join it with the testplan, report.
+
+A run folder (``build/regress/<run-id>/``, written by :mod:`imsmodel.regress`) holds
+``results.xml`` and ``jobs/<job>/``, where each Verilator coverage job leaves ``coverage.dat`` and
+each passing pyuvm test leaves its functional coverage export under ``jobs/<job>/cov/``.
+:func:`evaluate_run` works on such a folder alone (results can also be passed in), so folders of
+several shards can be evaluated the same way once their ``jobs/`` are gathered in one place.
+
+Written into the run folder: ``coverage/funcov.json`` (merged functional coverage, readable by
+:func:`imsmodel.funcov.read_export`), ``coverage/coverage.dat`` (merged Verilator points,
+readable by ``verilator_coverage``), ``report.html`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from imsmodel import codecov, conformance, funcov, report_html, sim
+from imsmodel.conformance import Conformance, JobResult
+
+__all__ = ["Sources", "evaluate_run", "finish_run"]
+
+
+class Sources:
+    """Where the testplan, spec and waivers are (defaults: the repository's docs/)."""
+
+    def __init__(
+        self,
+        root: Path | None = None,
+        testplan: Path | None = None,
+        spec: Path | None = None,
+        waivers: Path | None = None,
+    ) -> None:
+        self.root = (root or sim.project_root()).resolve()
+        docs = self.root / "docs"
+        self.testplan = testplan or docs / "testplan.hjson"
+        self.spec = spec or docs / "spec.md"
+        self.waivers = waivers or docs / "coverage_waivers.hjson"
+
+
+def evaluate_run(
+    run_dir: Path,
+    sources: Sources | None = None,
+    jobs: Sequence[JobResult] | None = None,
+    *,
+    goals_enforced: bool = True,
+) -> Conformance:
+    """Merge the run's coverage and evaluate the testplan against it and its job results.
+
+    Raises :class:`imsmodel.conformance.TestplanError` or :class:`imsmodel.codecov.WaiverError`
+    when the testplan or waiver file is malformed.
+    """
+    src = sources or Sources()
+    run_dir = Path(run_dir)
+    if jobs is None:
+        jobs = conformance.load_results(run_dir / "results.xml")
+    plan = conformance.load_testplan(src.testplan)
+    rules = conformance.spec_rules(src.spec)
+    waivers = codecov.load_waivers(src.waivers)
+    fcov = funcov.merge_files(funcov.find_exports(run_dir / "jobs"))
+    if fcov.files:
+        funcov.write_export(fcov, run_dir / "coverage" / "funcov.json")
+    dats = codecov.find_dat_files(run_dir / "jobs")
+    ccov = codecov.merge_files(dats, waivers, src.root) if dats else None
+    if ccov is not None and ccov.inputs:
+        codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
+    return conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+
+
+def finish_run(
+    run_dir: Path,
+    sources: Sources | None = None,
+    jobs: Sequence[JobResult] | None = None,
+    *,
+    goals_enforced: bool = True,
+    title: str = "ims_ctrl sign-off",
+) -> tuple[Conformance, str]:
+    """:func:`evaluate_run`, write report.html/report.md, return the terminal summary too."""
+    conf = evaluate_run(run_dir, sources, jobs, goals_enforced=goals_enforced)
+    paths = report_html.write_reports(conf, Path(run_dir), title)
+    cwd = Path.cwd()
+    shown = [p.relative_to(cwd) if p.is_relative_to(cwd) else p for p in paths]
+    return conf, report_html.terminal_summary(conf, shown)
