@@ -49,10 +49,11 @@ class TestRef:
 
 
 def _is_cocotb_test(dec: ast.expr) -> ast.Call | bool:
-    """True (or the Call) when ``dec`` is ``@cocotb.test`` / ``@cocotb.test(...)``."""
+    """True (or the Call) when ``dec`` is ``@cocotb.test`` / ``@cocotb.test(...)``, or pyuvm's
+    ``@pyuvm.test(...)`` on a test class (cocotb 2 names that test after the class)."""
     target = dec.func if isinstance(dec, ast.Call) else dec
     name = ast.unparse(target)
-    if name not in ("cocotb.test", "test"):
+    if name not in ("cocotb.test", "pyuvm.test", "test"):
         return False
     return dec if isinstance(dec, ast.Call) else True
 
@@ -72,7 +73,7 @@ def module_tests(path: Path) -> list[str] | None:
         return None
     names: list[str] = []
     for node in tree.body:
-        if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+        if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef | ast.ClassDef):
             continue
         name: str | None = None
         skip = False
