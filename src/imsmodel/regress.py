@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from imsmodel import report, sim
+from imsmodel import report, signoff, sim
+from imsmodel.conformance import Conformance, JobResult
 from imsmodel.shard import Shard, make_manifest, save_result, select, write_manifest
 from imsmodel.sim import BuildResult, BuildSpec, Config, RunResult
 
@@ -167,6 +168,10 @@ class RegressOptions:
     timeout: float | None = None
     root: Path | None = None
     shard: Shard | None = None  # run only this slice of the matrix (needs base_seed)
+    coverage: bool = True  # Verilator jobs on --coverage builds (code coverage in the report)
+    testplan: Path | None = None  # default docs/testplan.hjson when the tests are tb/'s
+    waivers: Path | None = None  # default docs/coverage_waivers.hjson
+    goals: bool = True  # a missed sign-off goal of the testplan fails the run
 
 
 @dataclass
@@ -177,10 +182,16 @@ class Regression:
     results: list[RunResult]
     builds: list[BuildResult]
     elapsed: float
+    conformance: Conformance | None = None  # the testplan sign-off, when a testplan applies
 
     @property
     def ok(self) -> bool:
         return bool(self.results) and all(r.ok for r in self.results)
+
+    @property
+    def signed_off(self) -> bool:
+        """Every job passed and, when a testplan was evaluated, its sign-off passed."""
+        return self.ok and (self.conformance is None or self.conformance.ok)
 
 
 @dataclass
@@ -218,7 +229,14 @@ def plan(opts: RegressOptions) -> Plan:
     base_seed = sim.new_seed() if opts.base_seed is None else opts.base_seed
     matrix = make_matrix(tests, seeds_for(base_seed, opts.seeds), opts.sims, opts.configs)
     specs = {
-        (s, c): sim.make_build(s, c, filelist=opts.filelist, toplevel=opts.toplevel, root=root)
+        (s, c): sim.make_build(
+            s,
+            c,
+            filelist=opts.filelist,
+            toplevel=opts.toplevel,
+            coverage=opts.coverage and s == "verilator",
+            root=root,
+        )
         for s in opts.sims
         for c in opts.configs
     }
@@ -306,22 +324,55 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
             sim.kill_running()
             raise
     reg = Regression(run_dir, base_seed, workers, results, builds, time.monotonic() - start)
-    write_reports(reg, out)
+    # a shard is signed off after the merge, on the whole matrix
+    sources = None if opts.shard is not None else signoff_sources(opts, p.root, tb_dir)
+    write_reports(reg, out, sources=sources, goals=opts.goals)
     manifest.elapsed = reg.elapsed  # marks the run finished
     write_manifest(run_dir, manifest)
     return reg
 
 
-def write_reports(reg: Regression, out: TextIO, preamble: str = "") -> None:
+def signoff_sources(opts: RegressOptions, root: Path, tb_dir: Path) -> signoff.Sources | None:
+    """Testplan, spec and waivers of the sign-off; None when no testplan applies (tests from
+    another --tb-dir and no --testplan)."""
+    if opts.testplan is None and tb_dir.resolve() != (root / "tb").resolve():
+        return None
+    name = opts.toplevel if opts.filelist is None else f"{opts.toplevel} ({opts.filelist.name})"
+    return signoff.Sources(
+        root, testplan=opts.testplan, waivers=opts.waivers, title=f"{name} sign-off"
+    )
+
+
+def write_reports(
+    reg: Regression,
+    out: TextIO,
+    preamble: str = "",
+    *,
+    sources: signoff.Sources | None = None,
+    goals: bool = True,
+    coverage_dirs: Sequence[Path] | None = None,
+) -> None:
     """Write the reports of a finished run folder (``results.xml``, ``summary.txt``) and print
     the sign-off summary. ``ims merge`` and the launchers call this too, on merged results:
-    every report a run folder gets belongs here."""
+    every report a run folder gets belongs here.
+
+    With ``sources`` also the testplan sign-off (:mod:`imsmodel.signoff`): coverage merged from
+    ``coverage_dirs`` (default the run folder's ``jobs/``), ``report.html``, ``report.md``, and
+    ``reg.conformance``."""
     report.write_junit(reg.run_dir / "results.xml", reg.results)
+    tail = ""
+    if sources is not None:
+        jobs = [JobResult.from_run(r) for r in reg.results]
+        reg.conformance, tail = signoff.finish_run(
+            reg.run_dir, sources, jobs, goals_enforced=goals, coverage_dirs=coverage_dirs
+        )
+        tail = "\n" + tail
+    final = reg.conformance is None
     head = preamble + "\n" if preamble else ""
-    (reg.run_dir / "summary.txt").write_text(head + report.summary(reg) + "\n")
+    (reg.run_dir / "summary.txt").write_text(head + report.summary(reg, final=final) + tail + "\n")
     if preamble:
         print(preamble, file=out, flush=True)
-    print(report.summary(reg, max_failures=20), file=out, flush=True)
+    print(report.summary(reg, max_failures=20, final=final) + tail, file=out, flush=True)
 
 
 def _link_latest(run_dir: Path) -> None:
@@ -387,6 +438,7 @@ def _job_runner(
     spec: BuildSpec, job: Job, tb_dir: Path, run_dir: Path, log: Path, timeout: float | None
 ) -> Callable[[], RunResult]:
     def run() -> RunResult:
+        test_dir = run_dir / "jobs" / job.id
         return sim.run_test(
             spec,
             job.test.module,
@@ -394,8 +446,10 @@ def _job_runner(
             seed=job.seed,
             tb_dir=tb_dir,
             timeout=timeout,
-            test_dir=run_dir / "jobs" / job.id,
+            test_dir=test_dir,
             log=log,
+            # the bench's functional coverage export lands in the job's folder
+            extra_env={"IMS_COV_DIR": str(test_dir / "cov")},
         )
 
     return run

@@ -85,9 +85,10 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def summary(reg: Regression, max_failures: int | None = None) -> str:
+def summary(reg: Regression, max_failures: int | None = None, final: bool = True) -> str:
     """The sign-off summary: a table per simulator x configuration, then the failures
-    (the first ``max_failures`` of them, or all)."""
+    (the first ``max_failures`` of them, or all). ``final=False``: the testplan sign-off
+    follows, so the last line is the jobs' verdict (``JOBS:``), not ``SIGN-OFF:``."""
     results = reg.results
     groups: dict[tuple[str, str], list[RunResult]] = defaultdict(list)
     for r in results:
@@ -140,7 +141,7 @@ def summary(reg: Regression, max_failures: int | None = None) -> str:
     verdict = "PASS" if reg.ok else "FAIL"
     out += [
         "",
-        f"SIGN-OFF: {verdict} ({n_pass}/{len(results)} jobs passed)",
+        f"{'SIGN-OFF' if final else 'JOBS'}: {verdict} ({n_pass}/{len(results)} jobs passed)",
         f"report: {_rel(reg.run_dir / 'results.xml')}, {_rel(reg.run_dir / 'summary.txt')}",
     ]
     return "\n".join(out)

@@ -31,12 +31,14 @@ class Sources:
         testplan: Path | None = None,
         spec: Path | None = None,
         waivers: Path | None = None,
+        title: str = "ims_ctrl sign-off",
     ) -> None:
         self.root = (root or sim.project_root()).resolve()
         docs = self.root / "docs"
         self.testplan = testplan or docs / "testplan.hjson"
         self.spec = spec or docs / "spec.md"
         self.waivers = waivers or docs / "coverage_waivers.hjson"
+        self.title = title
 
 
 def evaluate_run(
@@ -45,8 +47,12 @@ def evaluate_run(
     jobs: Sequence[JobResult] | None = None,
     *,
     goals_enforced: bool = True,
+    coverage_dirs: Sequence[Path] | None = None,
 ) -> Conformance:
     """Merge the run's coverage and evaluate the testplan against it and its job results.
+
+    ``jobs`` default to the run's ``results.xml``; ``coverage_dirs`` (where the per-job
+    coverage files are) to the run's ``jobs/`` folder, e.g. the ``jobs/`` of every shard.
 
     Raises :class:`imsmodel.conformance.TestplanError` or :class:`imsmodel.codecov.WaiverError`
     when the testplan or waiver file is malformed.
@@ -58,10 +64,11 @@ def evaluate_run(
     plan = conformance.load_testplan(src.testplan)
     rules = conformance.spec_rules(src.spec)
     waivers = codecov.load_waivers(src.waivers)
-    fcov = funcov.merge_files(funcov.find_exports(run_dir / "jobs"))
+    dirs = [Path(d) for d in coverage_dirs] if coverage_dirs is not None else [run_dir / "jobs"]
+    fcov = funcov.merge_files([f for d in dirs for f in funcov.find_exports(d)])
     if fcov.files:
         funcov.write_export(fcov, run_dir / "coverage" / "funcov.json")
-    dats = codecov.find_dat_files(run_dir / "jobs")
+    dats = [f for d in dirs for f in codecov.find_dat_files(d)]
     ccov = codecov.merge_files(dats, waivers, src.root) if dats else None
     if ccov is not None and ccov.inputs:
         codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
@@ -74,11 +81,14 @@ def finish_run(
     jobs: Sequence[JobResult] | None = None,
     *,
     goals_enforced: bool = True,
-    title: str = "ims_ctrl sign-off",
+    coverage_dirs: Sequence[Path] | None = None,
 ) -> tuple[Conformance, str]:
     """:func:`evaluate_run`, write report.html/report.md, return the terminal summary too."""
-    conf = evaluate_run(run_dir, sources, jobs, goals_enforced=goals_enforced)
-    paths = report_html.write_reports(conf, Path(run_dir), title)
+    src = sources or Sources()
+    conf = evaluate_run(
+        run_dir, src, jobs, goals_enforced=goals_enforced, coverage_dirs=coverage_dirs
+    )
+    paths = report_html.write_reports(conf, Path(run_dir), src.title)
     cwd = Path.cwd()
     shown = [p.relative_to(cwd) if p.is_relative_to(cwd) else p for p in paths]
     return conf, report_html.terminal_summary(conf, shown)
