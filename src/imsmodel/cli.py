@@ -72,7 +72,14 @@ def _seed(text: str) -> int:
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("design under test (default: rtl/*.v, top ims_ctrl, tests in tb/)")
-    g.add_argument("--filelist", type=Path, help="a .f file list of the RTL instead of rtl/*.v")
+    g.add_argument(
+        "--filelist",
+        "--rtl",
+        type=Path,
+        metavar="FILE.f",
+        help="a .f file list of the RTL instead of rtl/*.v (another implementation with the "
+        "ims_ctrl ports and parameters: same tests, same conformance matrix)",
+    )
     g.add_argument("--top", default=sim.DEFAULT_TOPLEVEL, help="HDL toplevel (%(default)s)")
     g.add_argument("--tb-dir", type=Path, help="folder of the cocotb test modules (tb/)")
     p.add_argument(
@@ -90,8 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         "regress",
         help="run the regression and print the sign-off summary",
         description="Build every simulator x configuration once, run tests x seeds on them in "
-        "parallel, write build/regress/<run-id>/ (logs, results.xml, summary.txt) and print "
-        "the sign-off summary. Exit status 1 when any job fails.",
+        "parallel, write build/regress/<run-id>/ (logs, results.xml, summary.txt, report.html, "
+        "report.md) and print the sign-off summary with the spec-conformance matrix of the "
+        "testplan. Exit status 1 when any job fails or a sign-off goal of the testplan is "
+        "missed (see docs/signoff.md).",
     )
     p.add_argument(
         "--sim",
@@ -119,6 +128,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (build/regress/<run-id>)")
     p.add_argument("--list", action="store_true", help="print the job matrix and exit")
+    s = p.add_argument_group("sign-off (docs/signoff.md)")
+    s.add_argument(
+        "--coverage",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Verilator jobs on --coverage builds: line/toggle coverage in the report (on)",
+    )
+    s.add_argument(
+        "--testplan",
+        type=Path,
+        metavar="FILE.hjson",
+        help="testplan to sign off against (default: docs/testplan.hjson when the tests are tb/'s)",
+    )
+    s.add_argument(
+        "--waivers",
+        type=Path,
+        metavar="FILE.hjson",
+        help="code coverage waivers (default: docs/coverage_waivers.hjson)",
+    )
+    s.add_argument(
+        "--no-goals",
+        dest="goals",
+        action="store_false",
+        help="report the testplan's sign-off goals without failing on them (e.g. for a subset)",
+    )
     _add_design_args(p)
 
     r = sub.add_parser(
@@ -159,6 +193,10 @@ def cmd_regress(args: argparse.Namespace) -> int:
         filelist=args.filelist,
         toplevel=args.top,
         timeout=args.timeout,
+        coverage=args.coverage,
+        testplan=args.testplan,
+        waivers=args.waivers,
+        goals=args.goals,
     )
     if args.list:
         root = sim.project_root()
@@ -168,7 +206,7 @@ def cmd_regress(args: argparse.Namespace) -> int:
             print(job.id)
         return 0
     reg = regress.run_regression(opts)
-    return 0 if reg.ok else 1
+    return 0 if reg.signed_off else 1
 
 
 def cmd_run(args: argparse.Namespace) -> int:
