@@ -15,9 +15,12 @@ SEEDS   ?=
 TESTS   ?=
 CONFIG  ?=
 J       ?=
+# RTL=FILE.f: run the regression against another implementation (a .f file list)
+RTL     ?=
+REGRESS_ARGS ?=
 PYTEST_ARGS ?=
 
-RTL     := $(wildcard rtl/*.v)
+RTL_SRCS := $(wildcard rtl/*.v)
 LINT_CONFIGS := 64x9 1x1 2048x256
 
 .DEFAULT_GOAL := help
@@ -27,6 +30,7 @@ help: ## show this help
 	@echo "ims_ctrl kit - make targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12 | sed 's/^/  /'
 	@echo "Variables: SIM=icarus|verilator (default both)  SEEDS=N  TESTS=PATTERN  CONFIG=64x9,1x1  J=N"
+	@echo "           RTL=FILE.f (regress another implementation)  REGRESS_ARGS='--no-goals ...'"
 
 venv: $(STAMP) ## create .venv and install the kit with its dev tools (once; again when pyproject.toml changes)
 
@@ -43,7 +47,8 @@ test: $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests 
 
 regress: $(STAMP) ## regression: build, run tests x seeds x sims x configs, sign-off summary + report
 	$(VBIN)/ims regress $(if $(filter-out all,$(SIM)),--sim $(SIM)) $(if $(SEEDS),--seeds $(SEEDS)) \
-		$(if $(TESTS),--tests '$(TESTS)') $(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J))
+		$(if $(TESTS),--tests '$(TESTS)') $(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J)) \
+		$(if $(RTL),--rtl $(RTL)) $(REGRESS_ARGS)
 
 lint: lint-py lint-rtl synth ## ruff, mypy, verilator -Wall lint (zero warnings), yosys synthesis check
 
@@ -53,19 +58,19 @@ lint-py: $(STAMP)
 	$(VBIN)/mypy
 
 lint-rtl: $(STAMP)
-ifeq ($(RTL),)
+ifeq ($(RTL_SRCS),)
 	@echo "lint-rtl: no rtl/*.v yet - nothing to lint"
 else
 	@set -e; for cfg in $(LINT_CONFIGS); do \
 		ims=$${cfg%x*}; msix=$${cfg#*x}; \
 		echo "verilator --lint-only -Wall ims_ctrl $$cfg"; \
 		verilator --lint-only -Wall --top-module ims_ctrl \
-			-GIMS_ENTRIES=$$ims -GMSIX_ENTRIES=$$msix $(RTL); \
+			-GIMS_ENTRIES=$$ims -GMSIX_ENTRIES=$$msix $(RTL_SRCS); \
 	done
 endif
 
 synth: ## yosys generic-gate report (cells, flip-flops, memories) at 64x9 and 2048x256
-ifeq ($(RTL),)
+ifeq ($(RTL_SRCS),)
 	@echo "synth: no rtl/*.v yet - nothing to synthesize"
 else
 	$(PYTHON) scripts/synth_report.py --config 64x9,2048x256
