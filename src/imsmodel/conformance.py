@@ -508,7 +508,7 @@ def _goals(conf: Conformance) -> list[Goal]:
         goals.append(
             Goal(
                 "every rule passing",
-                f"{len(conf.rules)}/{len(conf.rules)} rules PASS",
+                f"all {len(conf.rules)} spec rules PASS",
                 f"{n_pass}/{len(conf.rules)} PASS",
                 n_pass == len(conf.rules) and bool(conf.rules) and not conf.unknown_rules,
                 why.strip("; "),
