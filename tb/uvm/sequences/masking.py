@@ -119,7 +119,7 @@ class FlushSeq(EntrySeq):
             for i in idx:
                 await self.set_ctrl_word(True, i, MASK, wait=False)
         # 2. MSI-X: function mask clear flushes; enable with FM set does not
-        sizes = [0, 1, self.rng.randint(2, 7), min(ctx.m, self.BIG)]
+        sizes = [0, 1, self.rng.randint(2, 7), self.rng.randint(8, 63), min(ctx.m, self.BIG)]
         for k in sorted({min(k, ctx.m) for k in sizes}):
             idx = self.pick(False, k)
             await self.program_all(False, idx, unmask=True)

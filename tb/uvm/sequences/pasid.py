@@ -56,6 +56,12 @@ class PasidSeq(EntrySeq):
             await self.event(True, i, p)
             await self.event(True, i, pasids[i])
         await self.quiesce()
+        # PASID_EN = 0: the entry's PASID and the event's are ignored (IMS-045)
+        i = idx[0]
+        await self.set_ctrl_word(True, i, pasids[i] << PASID_LSB)
+        for pasid in (pasids[i], pasids[i] ^ 0x80001, None, self.rng.getrandbits(20)):
+            await self.event(True, i, pasid)
+        await self.quiesce()
         await self.read_errors()
         self.expect(
             self.ctx.model.stats["error_pasid_mismatch"] > 0, "no PASID mismatch was produced"

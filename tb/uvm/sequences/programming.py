@@ -21,7 +21,9 @@ class ProgramPairsSeq(EntrySeq):
     async def body(self) -> None:
         await self.enable(msix=True, ims=True)
         for ims in (False, True):
-            for i in self.pick(ims, self.per_table):
+            size = self.ctx.size(ims)
+            chosen = sorted({0, size - 1} | set(self.pick(ims, self.per_table)))  # ends too
+            for i in chosen:
                 b = await self.program(ims, i, reg_layer=self.rng.random() < 0.5)
                 e = self.ctx.regs.entry(ims, i)
                 for reg in e.words[:3]:  # read back (reserved addr_lo[1:0] read 0, IMS-022)
