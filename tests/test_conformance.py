@@ -370,3 +370,41 @@ def test_repository_testplan_names_only_spec_rules() -> None:
     }
     assert named <= rules, sorted(named - rules)
     assert plan.goals.functional_coverage_pct == 100
+
+
+def test_waived_rules(tmp_path: Path) -> None:
+    (tmp_path / "spec.md").write_text(SPEC)
+    plan_text = PLAN.replace(
+        "every_rule_passing: true",
+        "every_rule_passing: true\n    waived_rules: [\n"
+        '      {"rule": "IMS-011", "reason": "a performance target measured by bench/"}\n'
+        '      {"rule": "IMS-002", "reason": "named by a testpoint: this waiver has no effect"}\n'
+        "    ]",
+    )
+    (tmp_path / "plan.hjson").write_text(plan_text)
+    plan = conformance.load_testplan(tmp_path / "plan.hjson")
+    rules = conformance.spec_rules(tmp_path / "spec.md")
+    assert dict(plan.goals.waived_rules)["IMS-011"].startswith("a performance")
+    conf = conformance.evaluate(plan, rules, [job(t) for t in plan.tests()])
+    assert conf.rule("IMS-011").status == conformance.WAIVED
+    assert conf.rule("IMS-002").status == PASS
+    assert conf.unused_rule_waivers == ["IMS-002"]
+    goal = next(g for g in conf.goals if g.name == "every rule passing")
+    assert goal.met and goal.actual == "4/4 PASS (1 WAIVED)"
+    md = report_html.render_markdown(conf)
+    assert "| IMS-011 | WAIVED | waived: a performance target measured by bench/ |" in md
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('{"rule": "IMS-011"}', "'reason' is mandatory"),
+        ('{"rule": "IMS-011", "reason": "short"}', "'reason' is mandatory"),
+        ('{"rule": "nope", "reason": "long enough reason"}', "must be a rule ID"),
+    ],
+)
+def test_rule_waiver_validation(tmp_path: Path, entry: str, problem: str) -> None:
+    p = tmp_path / "p.hjson"
+    p.write_text("{signoff: {waived_rules: [" + entry + "]}}")
+    with pytest.raises(conformance.TestplanError, match=problem):
+        conformance.load_testplan(p)

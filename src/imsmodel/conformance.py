@@ -13,8 +13,10 @@ Statuses (the words the reports use):
 * a *testpoint* is FAIL when any of its tests failed, else NOT RUN when any of its tests did not
   run (or it lists none), else PASS;
 * a *rule* is FAIL when any testpoint naming it failed, else NOT RUN when any did not pass, else
-  PASS; a rule that no testpoint names is UNCOVERED. Coverage is shown as the rule's evidence
-  (the covergroups and coverpoints naming it), it does not change the status.
+  PASS; a rule that no testpoint names is UNCOVERED, or WAIVED when the ``signoff`` block's
+  ``waived_rules`` lists it with a reason (e.g. a performance target measured by bench/, not by
+  a test). Coverage is shown as the rule's evidence (the covergroups and coverpoints naming it),
+  it does not change the status.
 
 Sign-off goals (``signoff`` block; a goal left out is not checked):
 
@@ -23,7 +25,8 @@ Sign-off goals (``signoff`` block; a goal left out is not checked):
   export, misses it;
 * ``line_coverage_pct``: line coverage after waivers (:mod:`imsmodel.codecov`) >= the goal; no
   code coverage collected misses it;
-* ``every_rule_passing``: every rule of the spec is PASS (FAIL, NOT RUN and UNCOVERED miss it).
+* ``every_rule_passing``: every rule of the spec is PASS or WAIVED (FAIL, NOT RUN and UNCOVERED
+  miss it).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "NOT_RUN",
     "PASS",
     "UNCOVERED",
+    "WAIVED",
     "Conformance",
     "Goal",
     "JobResult",
@@ -58,7 +62,9 @@ __all__ = [
     "spec_rules",
 ]
 
-PASS, FAIL, NOT_RUN, UNCOVERED = "PASS", "FAIL", "NOT RUN", "UNCOVERED"
+PASS, FAIL, NOT_RUN, UNCOVERED, WAIVED = "PASS", "FAIL", "NOT RUN", "UNCOVERED", "WAIVED"
+MIN_REASON = 10
+"""A rule waiver's reason must have at least this many characters."""
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 _RULE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9]*-\d+)\s*\|\s*(.*?)\s*\|\s*$")
 _SECTION = re.compile(r"^##\s+(.*?)\s*$")
@@ -116,6 +122,7 @@ class Goals:
     functional_coverage_pct: float | None = None
     line_coverage_pct: float | None = None
     every_rule_passing: bool = False
+    waived_rules: tuple[tuple[str, str], ...] = ()  # (rule ID, reason)
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,29 @@ def _pct_goal(value: object, where: str, errors: list[str]) -> float | None:
         errors.append(f"{where}: a percentage 0..100, got {value!r}")
         return None
     return float(value)
+
+
+def _waived_rules(value: object, where: str, errors: list[str]) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.append(f"{where}: a list of {{rule, reason}}")
+        return ()
+    out: list[tuple[str, str]] = []
+    for i, w in enumerate(value, 1):
+        rule = w.get("rule") if isinstance(w, Mapping) else None
+        reason = w.get("reason") if isinstance(w, Mapping) else None
+        if not isinstance(rule, str) or not RULE_ID.match(rule.strip()):
+            errors.append(f"{where} #{i}: 'rule' must be a rule ID, got {rule!r}")
+            continue
+        if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+            errors.append(
+                f"{where} #{i} ({rule}): 'reason' is mandatory: say why no test evidences it "
+                f"(at least {MIN_REASON} characters)"
+            )
+            continue
+        out.append((rule.strip(), " ".join(reason.split())))
+    return tuple(out)
 
 
 def parse_testplan(data: object, source: str = "testplan") -> Testplan:
@@ -192,9 +222,13 @@ def parse_testplan(data: object, source: str = "testplan") -> Testplan:
     if not isinstance(so, Mapping):
         errors.append(f"{source}: signoff: a mapping of goals")
     else:
-        unknown = sorted(
-            set(so) - {"functional_coverage_pct", "line_coverage_pct", "every_rule_passing"}
-        )
+        known = {
+            "functional_coverage_pct",
+            "line_coverage_pct",
+            "every_rule_passing",
+            "waived_rules",
+        }
+        unknown = sorted(set(so) - known)
         if unknown:
             errors.append(f"{source}: signoff: unknown goal(s) {', '.join(unknown)}")
         every = so.get("every_rule_passing", False)
@@ -204,6 +238,7 @@ def parse_testplan(data: object, source: str = "testplan") -> Testplan:
             _pct_goal(so.get("functional_coverage_pct"), "signoff.functional_coverage_pct", errors),
             _pct_goal(so.get("line_coverage_pct"), "signoff.line_coverage_pct", errors),
             every is True,
+            _waived_rules(so.get("waived_rules"), f"{source}: signoff.waived_rules", errors),
         )
     if errors:
         raise TestplanError("\n".join(errors))
@@ -362,11 +397,12 @@ class RuleStatus:
     testpoints: list[TestpointStatus]
     covergroups: list[Evidence]
     coverpoints: list[Evidence]
+    waiver: str | None = None  # the reason, when the plan waives this rule
 
     @property
     def status(self) -> str:
         if not self.testpoints:
-            return UNCOVERED
+            return WAIVED if self.waiver is not None else UNCOVERED
         return _worst(tp.status for tp in self.testpoints)
 
     @property
@@ -394,6 +430,7 @@ class Conformance:
     codecov: CodeCoverage | None
     unplanned_tests: list[str] = field(default_factory=list)
     unknown_rules: list[str] = field(default_factory=list)
+    unused_rule_waivers: list[str] = field(default_factory=list)
     goals_enforced: bool = True
 
     @property
@@ -454,6 +491,7 @@ def evaluate(
         tps.append(TestpointStatus(tp, tests, [_cg_evidence(n, fcov) for n in cgs]))
     points = fcov.points() if fcov is not None else []
     rule_ids = {r.id for r in rules}
+    waived = dict(plan.goals.waived_rules)
     statuses: list[RuleStatus] = []
     for rule in rules:
         statuses.append(
@@ -462,8 +500,13 @@ def evaluate(
                 [t for t in tps if rule.id in t.testpoint.rules],
                 [_cg_evidence(cg.name, fcov) for cg in cg_by_rule.get(rule.id, [])],
                 [Evidence(p.name, p.pct, p.covered, p.total) for p in points if rule.id in p.rules],
+                waived.get(rule.id),
             )
         )
+    # a waiver of a rule that a testpoint names (or that the spec lacks) has no effect
+    unused_waivers = [r for r in waived if r not in rule_ids] + [
+        s.rule.id for s in statuses if s.waiver is not None and s.testpoints
+    ]
     planned = plan.tests()
     unplanned = sorted(
         {j.test for j in jobs if not any(_matches(t, j) for t in planned)}, key=str.lower
@@ -481,6 +524,7 @@ def evaluate(
         codecov=ccov,
         unplanned_tests=unplanned,
         unknown_rules=sorted(named - rule_ids),
+        unused_rule_waivers=sorted(unused_waivers),
         goals_enforced=goals_enforced,
     )
     conf.goals = _goals(conf)
@@ -497,7 +541,7 @@ def _goals(conf: Conformance) -> list[Goal]:
     if g.every_rule_passing:
         bad = {s: [r.rule.id for r in conf.rules if r.status == s] for s in (FAIL, NOT_RUN)}
         bad[UNCOVERED] = [r.rule.id for r in conf.rules if r.status == UNCOVERED]
-        n_pass = conf.count(PASS)
+        n_pass = conf.count(PASS) + conf.count(WAIVED)
         why = "; ".join(
             f"{s}: {', '.join(ids[:12])}{' ...' if len(ids) > 12 else ''}"
             for s, ids in bad.items()
@@ -505,11 +549,12 @@ def _goals(conf: Conformance) -> list[Goal]:
         )
         if conf.unknown_rules:
             why += f"; plan names unknown rule(s): {', '.join(conf.unknown_rules)}"
+        n_waived = conf.count(WAIVED)
         goals.append(
             Goal(
                 "every rule passing",
-                f"all {len(conf.rules)} spec rules PASS",
-                f"{n_pass}/{len(conf.rules)} PASS",
+                f"all {len(conf.rules)} spec rules PASS (or WAIVED)",
+                f"{n_pass}/{len(conf.rules)} PASS" + (f" ({n_waived} WAIVED)" if n_waived else ""),
                 n_pass == len(conf.rules) and bool(conf.rules) and not conf.unknown_rules,
                 why.strip("; "),
             )

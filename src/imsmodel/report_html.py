@@ -22,6 +22,7 @@ from imsmodel.conformance import (
     NOT_RUN,
     PASS,
     UNCOVERED,
+    WAIVED,
     Bucket,
     Conformance,
     Evidence,
@@ -74,7 +75,7 @@ def _failing(conf: Conformance) -> tuple[list[str], list[str]]:
 
 
 def _counts(conf: Conformance, of: str) -> str:
-    statuses = (PASS, FAIL, NOT_RUN, UNCOVERED) if of == "rules" else (PASS, FAIL, NOT_RUN)
+    statuses = (PASS, FAIL, NOT_RUN, UNCOVERED, WAIVED) if of == "rules" else (PASS, FAIL, NOT_RUN)
     return ", ".join(f"{conf.count(s, of)} {s}" for s in statuses if conf.count(s, of))
 
 
@@ -122,6 +123,11 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
         out.append(f"      rerun: {b.jobs[0].rerun}")
     if conf.unplanned_tests:
         out.append("tests not in the testplan: " + ", ".join(conf.unplanned_tests))
+    if conf.unused_rule_waivers:
+        out.append(
+            "rule waivers without effect (a testpoint names the rule, or the spec lacks it): "
+            + ", ".join(conf.unused_rule_waivers)
+        )
     out.append("sign-off goals (docs/testplan.hjson signoff):")
     for g in conf.goals:
         mark = "MET   " if g.met else "MISSED"
@@ -147,7 +153,7 @@ h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}
 .PASS,.MET{background:#d9f2d9}.FAIL,.MISSED{background:#f8d0d0}
-.NOT_RUN{background:#fff0c2}.UNCOVERED{background:#e6e6e6}
+.NOT_RUN{background:#fff0c2}.UNCOVERED{background:#e6e6e6}.WAIVED{background:#dde8f6}
 .verdict{display:inline-block;padding:4px 14px;font-weight:bold;border-radius:4px}
 .bar{display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle;
 margin-right:6px}.bar span{display:block;height:10px;background:#4a4}.bar span.lo{background:#d84}
@@ -274,7 +280,7 @@ def _html_matrix(conf: Conformance) -> str:
             [
                 f"<td><b>{_e(r.rule.id)}</b></td>",
                 f"<td>{_status(r.status)}</td>",
-                f"<td>{tps or '<i>no testpoint</i>'}</td>",
+                f"<td>{tps or _no_testpoint(r.waiver)}</td>",
                 f"<td class='n'>{passed}/{jobs}</td>",
                 f"<td>{'<br>'.join(ev)}</td>",
                 f"<td class='small'>{_e(r.rule.text[:160])}</td>",
@@ -285,6 +291,12 @@ def _html_matrix(conf: Conformance) -> str:
         for h in ("rule", "status", "testpoints", "jobs passed", "coverage evidence", "text")
     )
     return f"<table><tr>{head}</tr>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table>"
+
+
+def _no_testpoint(waiver: str | None) -> str:
+    if waiver is None:
+        return "<i>no testpoint</i>"
+    return f"<i>waived in the testplan:</i> {_e(waiver)}"
 
 
 def _html_testpoints(conf: Conformance) -> str:
@@ -457,7 +469,8 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             [
                 r.rule.id,
                 r.status,
-                ", ".join(f"{t.testpoint.name} ({t.status})" for t in r.testpoints) or "-",
+                ", ".join(f"{t.testpoint.name} ({t.status})" for t in r.testpoints)
+                or (f"waived: {r.waiver}" if r.waiver else "-"),
                 f"{sum(t.passed for t in r.testpoints)}/"
                 f"{sum(t.passed + t.failed for t in r.testpoints)}",
                 ", ".join(_ev(e) for e in [*r.covergroups, *r.coverpoints]) or "-",
