@@ -110,7 +110,15 @@ class ImsScoreboardComp(uvm_scoreboard):
         """The rule behind a wrong or extra message, from the model's recent event decisions."""
         found = re.search(r"AWADDR 0x([0-9a-f]+)", failure)
         if found is None:
-            return ""
+            if "extra message W" not in failure or not self._recent:
+                return ""
+            # a W ahead of its AW names no entry: judge by the latest event decision
+            rec = self._recent[-1]
+            t = f"{'IMS' if rec.ims else 'MSI-X'}[{rec.handle}]"
+            verdict = _VERDICT.get(rec.outcome, "")
+            if not verdict:
+                return ""
+            return verdict.format(t=t, rec=rec, pasid=_pasid(rec)) + " (judged by the W)"
         addr = int(found.group(1), 16)
         for rec in reversed(self._recent):
             if not self._entry_has_addr(rec.ims, rec.handle, addr):
