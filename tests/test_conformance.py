@@ -312,8 +312,9 @@ def test_reports_are_self_contained_and_name_failures(
     assert "| IMS-002 | FAIL | tp_a (PASS), tp_b (FAIL)" in md
     assert "rerun: `.venv/bin/ims run --sim icarus --module test_x --testcase t_b --seed 3`" in md
     summary = report_html.terminal_summary(conf, paths)
-    assert "FAILING testpoints: tp_b (t_b 1 failed/1)" in summary
-    assert "FAILING rules: IMS-002 (testpoint tp_b)" in summary
+    assert "FAILING testpoints (1):\n  tp_b: t_b 1 failed/1 -> rules IMS-002" in summary
+    assert "FAILING rules (1): IMS-002" in summary
+    assert "rules named by the failure messages: IMS-002 (FAIL)" in summary
     assert "SIGN-OFF (conformance): FAIL" in summary
     assert "[MISSED] functional coverage" in summary
 

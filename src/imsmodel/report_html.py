@@ -12,6 +12,7 @@ CSS and no scripts or external assets, so it can be mailed or attached to a CI r
 from __future__ import annotations
 
 import html
+import textwrap
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,8 @@ __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"
 MAX_UNCOVERED = 200
 """Uncovered code items listed per file in the reports (the rest is counted)."""
 MAX_BUCKET_JOBS = 10
+MAX_LISTED = 20
+"""Failing testpoints listed one per line in the terminal summary."""
 
 
 def _verdict(conf: Conformance) -> str:
@@ -59,19 +62,24 @@ def _job_groups(jobs: Sequence[JobResult]) -> list[tuple[str, str, int, int]]:
 
 
 def _failing(conf: Conformance) -> tuple[list[str], list[str]]:
+    """Lines naming each failing testpoint (its failing tests and rules), and the failing rule
+    IDs."""
     tps = [
-        f"{t.testpoint.name} ("
+        f"{t.testpoint.name}: "
         + ", ".join(f"{x.name} {x.failed} failed/{len(x.jobs)}" for x in t.tests if x.failed)
-        + ")"
+        + f" -> rules {', '.join(t.testpoint.rules)}"
         for t in conf.testpoints
         if t.status == FAIL
     ]
-    rules = [
-        f"{r.rule.id} (testpoint {', '.join(r.failing_testpoints)})"
-        for r in conf.rules
-        if r.status == FAIL
-    ]
-    return tps, rules
+    return tps, [r.rule.id for r in conf.rules if r.status == FAIL]
+
+
+def _named_by_failures(conf: Conformance) -> list[str]:
+    """Rule IDs that the failure messages name (the scoreboard names the likely rule), with
+    their status: where to look first when many rules fail through shared tests."""
+    named = sorted({r for b in failure_buckets(conf.jobs) for r in b.rules})
+    status = {r.rule.id: r.status for r in conf.rules}
+    return [f"{r} ({status.get(r, 'not in spec')})" for r in named]
 
 
 def _counts(conf: Conformance, of: str) -> str:
@@ -114,12 +122,22 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
         out.append("code coverage: no data")
     tps, rules = _failing(conf)
     if tps:
-        out.append("FAILING testpoints: " + "; ".join(tps))
+        out.append(f"FAILING testpoints ({len(tps)}):")
+        out += [f"  {line}" for line in tps[:MAX_LISTED]]
+        if len(tps) > MAX_LISTED:
+            out.append(f"  ... and {len(tps) - MAX_LISTED} more (report.html)")
     if rules:
-        out.append("FAILING rules: " + "; ".join(rules))
-    for b in failure_buckets(conf.jobs)[:5]:
-        named = f" [names {', '.join(b.rules)}]" if b.rules else ""
-        out.append(f"  bucket x{len(b.jobs)}: {b.signature[:110]}{named}")
+        out += textwrap.wrap(
+            f"FAILING rules ({len(rules)}): {', '.join(rules)}", 100, subsequent_indent="  "
+        )
+    named = _named_by_failures(conf)
+    if named:
+        out.append(f"rules named by the failure messages: {', '.join(named)}")
+    buckets = failure_buckets(conf.jobs)
+    if buckets:
+        out.append(f"failures by signature ({len(buckets)} buckets):")
+    for b in buckets[:5]:
+        out.append(f"  x{len(b.jobs)}: {b.signature[:160]}")
         out.append(f"      rerun: {b.jobs[0].rerun}")
     if conf.unplanned_tests:
         out.append("tests not in the testplan: " + ", ".join(conf.unplanned_tests))
@@ -230,6 +248,9 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
         f"<p>testpoints: {_e(_counts(conf, 'testpoints'))}<br>rules: "
         f"{_e(_counts(conf, 'rules'))}</p>",
     ]
+    named = _named_by_failures(conf)
+    if named:
+        p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
     p += _html_failures(failure_buckets(conf.jobs))
     p += ["<h2>Spec-conformance matrix</h2>", _html_matrix(conf)]
     p += ["<h2>Testpoints</h2>", _html_testpoints(conf)]
