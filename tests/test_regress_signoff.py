@@ -19,3 +19,52 @@ def test_pyuvm_test_classes_are_discovered(tmp_path: Path) -> None:
         "async def plain(dut):\n    pass\n"
     )
     assert regress.module_tests(tmp_path / "test_u.py") == ["ims_a_test", "plain"]
+
+
+def test_signoff_applies_to_tb_tests_or_an_explicit_testplan(tmp_path: Path) -> None:
+    root = tmp_path
+    opts = regress.RegressOptions(root=root)
+    src = regress.signoff_sources(opts, root, root / "tb")
+    assert src is not None
+    assert src.testplan == root / "docs" / "testplan.hjson"
+    assert src.title == "ims_ctrl sign-off"
+    # tests from elsewhere (the runner self-test fixture): no testplan applies
+    assert regress.signoff_sources(opts, root, tmp_path / "fixtures") is None
+    plan = tmp_path / "plan.hjson"
+    mine = regress.RegressOptions(root=root, testplan=plan, filelist=tmp_path / "theirs.f")
+    src = regress.signoff_sources(mine, root, tmp_path / "fixtures")
+    assert src is not None and src.testplan == plan
+    assert src.title == "ims_ctrl (theirs.f) sign-off"
+
+
+def test_cli_signoff_options() -> None:
+    from imsmodel import cli
+
+    args = cli.build_parser().parse_args(["regress", "--rtl", "x.f"])
+    assert args.filelist == Path("x.f")
+    assert args.coverage is True and args.goals is True and args.testplan is None
+    args = cli.build_parser().parse_args(
+        ["regress", "--no-coverage", "--no-goals", "--testplan", "p.hjson", "--waivers", "w"]
+    )
+    assert (args.coverage, args.goals, args.testplan, args.waivers) == (
+        False,
+        False,
+        Path("p.hjson"),
+        Path("w"),
+    )
+
+
+def test_coverage_builds_only_for_verilator(tmp_path: Path) -> None:
+    (tmp_path / "tb").mkdir()
+    (tmp_path / "tb" / "test_a.py").write_text(
+        "import cocotb\n@cocotb.test()\nasync def t(d):\n  pass\n"
+    )
+    (tmp_path / "rtl").mkdir()
+    (tmp_path / "rtl" / "a.v").write_text("module ims_ctrl; endmodule\n")
+    p = regress.plan(regress.RegressOptions(root=tmp_path, base_seed=1))
+    assert {(s, spec.coverage) for (s, _), spec in p.specs.items()} == {
+        ("icarus", False),
+        ("verilator", True),
+    }
+    p = regress.plan(regress.RegressOptions(root=tmp_path, base_seed=1, coverage=False))
+    assert not any(spec.coverage for spec in p.specs.values())
