@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from imsmodel import sim
 from imsmodel.sim import CaseResult, Config, RunResult
 
 if TYPE_CHECKING:
-    from imsmodel.regress import Job, Regression
+    from imsmodel.regress import Job, Regression, RegressOptions
 
 MANIFEST = "manifest.json"
 RESULTS = "results"
@@ -232,9 +233,15 @@ def make_manifest(
     base_seed: int,
     shard: Shard | None,
     workers: int = 0,
+    shards: int | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Manifest:
-    """The manifest of a run of ``matrix`` (the whole matrix, also for one shard of it)."""
-    count = shard.count if shard else 1
+    """The manifest of a run of ``matrix`` (the whole matrix, also for one shard of it).
+
+    ``shards`` is the shard count when ``shard`` is None (a launcher's top folder); default 1.
+    ``options`` (:func:`options_record`) lets a merge sign the merged run off the same way.
+    """
+    count = shard.count if shard else (shards or 1)
     numbers = shard_numbers([j.id for j in matrix], count)
     jobs = [
         JobEntry(
@@ -255,7 +262,47 @@ def make_manifest(
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "argv": sys.argv,
     }
+    if options is not None:
+        extra["options"] = dict(options)
     return Manifest(base_seed, count, shard, jobs, workers, extra=extra)
+
+
+def options_record(opts: RegressOptions, root: Path, tb_dir: Path) -> dict[str, Any]:
+    """The options of a run that its sign-off depends on (for the manifest)."""
+
+    def path(p: Path | None) -> str | None:
+        return None if p is None else str(Path(p).resolve())
+
+    return {
+        "root": str(root),
+        "tb_dir": str(tb_dir),
+        "filelist": path(opts.filelist),
+        "toplevel": opts.toplevel,
+        "coverage": opts.coverage,
+        "testplan": path(opts.testplan),
+        "waivers": path(opts.waivers),
+        "goals": opts.goals,
+    }
+
+
+def options_from_record(record: Mapping[str, Any]) -> RegressOptions:
+    """RegressOptions (root, tb_dir and the sign-off inputs) back from :func:`options_record`."""
+    from imsmodel.regress import RegressOptions
+
+    def path(key: str) -> Path | None:
+        value = record.get(key)
+        return None if value is None else Path(value)
+
+    return RegressOptions(
+        root=path("root"),
+        tb_dir=path("tb_dir"),
+        filelist=path("filelist"),
+        toplevel=str(record.get("toplevel", "ims_ctrl")),
+        coverage=bool(record.get("coverage", True)),
+        testplan=path("testplan"),
+        waivers=path("waivers"),
+        goals=bool(record.get("goals", True)),
+    )
 
 
 def write_manifest(run_dir: Path, manifest: Manifest) -> Path:
@@ -344,19 +391,27 @@ def merge_runs(
     *,
     expected: Manifest | None = None,
     shard_notes: Mapping[int, str] | None = None,
+    notes: Sequence[str] = (),
     elapsed: float | None = None,
+    opts: RegressOptions | None = None,
     stream: TextIO | None = None,
 ) -> tuple[Regression, MergeOutcome]:
     """Merge run folders into ``out`` (``results.xml``, ``summary.txt``, ``manifest.json``).
 
     ``expected`` is the matrix (default: the manifests in ``dirs``, which must agree).
     ``shard_notes`` explains per shard number why its results may be missing (a launcher's
-    task state). Raises :class:`ShardError` when no matrix is known or the manifests disagree.
+    task state); ``notes`` go first in the printed and written summary. The merged run is
+    signed off like an unsharded one (testplan, coverage of every folder's ``jobs/``) with
+    ``opts`` or else the options recorded in the manifest.
+    Raises :class:`ShardError` when no matrix is known or the manifests disagree.
     """
     from imsmodel import regress
 
     stream = stream or sys.stdout
     dirs = [Path(d).resolve() for d in dirs]
+    out = Path(out).resolve()
+    if out in dirs:
+        raise ShardError(f"--out {out} is one of the folders to merge: give a new folder")
     outcome = MergeOutcome()
     manifests: dict[Path, Manifest] = {}
     for d in dirs:
@@ -419,7 +474,7 @@ def merge_runs(
             found[job_id] = (r, d)
 
     results: list[RunResult] = []
-    notes = shard_notes or {}
+    reasons = shard_notes or {}
     for entry in matrix.jobs:
         if entry.id in found:
             results.append(found[entry.id][0])
@@ -427,7 +482,7 @@ def merge_runs(
         outcome.missing.append(entry.id)
         where = shard_dir.get(entry.shard)
         label = f"shard {entry.shard}/{matrix.shards}" if matrix.shards > 1 else "the run"
-        why = notes.get(entry.shard) or (
+        why = reasons.get(entry.shard) or (
             f"{label} ({where}) did not write it" if where else f"{label} is not among the merged"
         )
         log = (where or out) / "logs" / f"{entry.id}.log"
@@ -439,17 +494,28 @@ def merge_runs(
     if elapsed is None:
         elapsed = max((m.elapsed or 0.0 for m in manifests.values()), default=0.0)
     out.mkdir(parents=True, exist_ok=True)
+    extra: dict[str, Any] = {"merged_from": [str(d) for d in dirs]}
+    record = matrix.extra.get("options")
+    if opts is None and isinstance(record, Mapping):
+        opts = options_from_record(record)
+    sources = None
+    if opts is not None:
+        root = (opts.root or sim.project_root()).resolve()
+        tb_dir = (opts.tb_dir or root / "tb").resolve()
+        sources = regress.signoff_sources(opts, root, tb_dir)
+        extra["options"] = options_record(opts, root, tb_dir)
     merged = Manifest(
-        matrix.base_seed,
-        matrix.shards,
-        None,
-        matrix.jobs,
-        workers,
-        elapsed,
-        extra={"merged_from": [str(d) for d in dirs]},
+        matrix.base_seed, matrix.shards, None, matrix.jobs, workers, elapsed, extra=extra
     )
     write_manifest(out, merged)
     reg = regress.Regression(out, matrix.base_seed, workers, results, [], elapsed)
-    header = "\n".join(f"merge: {n}" for n in outcome.notes)
-    regress.write_reports(reg, stream, preamble=header)
+    header = "\n".join([*notes, *(f"merge: {n}" for n in outcome.notes)])
+    regress.write_reports(
+        reg,
+        stream,
+        preamble=header,
+        sources=sources,
+        goals=opts.goals if opts is not None else True,
+        coverage_dirs=[d / "jobs" for d in dirs],
+    )
     return reg, outcome
