@@ -24,7 +24,14 @@ from typing import TextIO
 
 from imsmodel import report, signoff, sim
 from imsmodel.conformance import Conformance, JobResult
-from imsmodel.shard import Shard, make_manifest, save_result, select, write_manifest
+from imsmodel.shard import (
+    Shard,
+    make_manifest,
+    options_record,
+    save_result,
+    select,
+    write_manifest,
+)
 from imsmodel.sim import BuildResult, BuildSpec, Config, RunResult
 
 
@@ -301,7 +308,8 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
         _link_latest(run_dir)
     for stale in (run_dir / "results").glob("*.json"):  # from an earlier run in this folder
         stale.unlink()
-    manifest = make_manifest(p.matrix, p.reruns(), base_seed, opts.shard, workers)
+    record = options_record(opts, p.root, tb_dir)
+    manifest = make_manifest(p.matrix, p.reruns(), base_seed, opts.shard, workers, options=record)
     write_manifest(run_dir, manifest)
 
     needed = {(j.sim, j.config) for j in matrix}
