@@ -2,18 +2,25 @@
 
 * ``ims regress`` - the regression: tests x seeds x simulators x configurations, sign-off summary.
 * ``ims run``     - one simulator run (the rerun command a failure prints).
+* ``ims merge``   - combine the run folders of regression shards (``--shard K/N``) into one.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from imsmodel import sim
+from imsmodel.shard import Shard, select
+
+if TYPE_CHECKING:
+    from imsmodel import regress
 
 
 def _sims(text: str) -> list[str]:
@@ -68,6 +75,76 @@ def _seed(text: str) -> int:
         return int(text, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer seed") from None
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+LAUNCHER_NAMES = ("local", "slurm")  # imsmodel.launchers.LAUNCHERS
+
+
+def _add_distributed_args(p: argparse.ArgumentParser) -> None:
+    d = p.add_argument_group(
+        "distributed runs (a shard is a deterministic slice of the job matrix)",
+        "With --launcher the run folder gets shard-K/ (one per task), tasks/ (their output "
+        "and exit status) and the merged results; -j is per task.",
+    )
+    d.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run only slice K of N of the matrix (needs --seed); `ims merge` combines slices",
+    )
+    d.add_argument(
+        "--launcher",
+        choices=LAUNCHER_NAMES,
+        help="run the matrix as --shards tasks, wait for them, merge: local (subprocesses) or "
+        "slurm (one sbatch --array job; SLURM_CONF is honoured)",
+    )
+    d.add_argument("--shards", type=_positive, metavar="N", help="tasks for --launcher (default 2)")
+    d.add_argument(
+        "--task-timeout",
+        type=_seconds,
+        metavar="S",
+        help="wall-clock limit of one task (default: builds + its jobs at --timeout each)",
+    )
+    d.add_argument(
+        "--wait-timeout",
+        type=_seconds,
+        metavar="S",
+        help="wall-clock limit of the whole wait, then the rest is cancelled (default: local: "
+        "task limit + 2 min; slurm: N x task limit + 10 min, tasks may queue)",
+    )
+    d.add_argument(
+        "--poll", type=_seconds, metavar="S", help="scheduler poll interval (slurm: 5 s)"
+    )
+    d.add_argument(
+        "--sbatch-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra sbatch option, e.g. --sbatch-arg=--partition=sim (repeatable)",
+    )
+
+
+def _check_regress_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.shards and args.launcher is None:
+        args.launcher = "local"
+    if args.shard is not None:
+        if args.launcher is not None:
+            parser.error("--shard runs one slice itself: not with --launcher/--shards")
+        if args.seed is None and not args.list:
+            parser.error("--shard needs --seed BASE: every shard must run the same matrix")
+    if args.launcher is None:
+        for name in ("task_timeout", "wait_timeout", "poll"):
+            if getattr(args, name) is not None:
+                parser.error(f"--{name.replace('_', '-')} needs --launcher")
+    if args.sbatch_arg and args.launcher != "slurm":
+        parser.error("--sbatch-arg needs --launcher slurm")
 
 
 def _add_design_args(p: argparse.ArgumentParser) -> None:
@@ -153,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="report the testplan's sign-off goals without failing on them (e.g. for a subset)",
     )
+    _add_distributed_args(p)
     _add_design_args(p)
 
     r = sub.add_parser(
@@ -171,6 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--coverage", action="store_true", help="Verilator --coverage build (coverage.dat)"
     )
     _add_design_args(r)
+
+    m = sub.add_parser(
+        "merge",
+        help="combine the run folders of regression shards into one",
+        description="Combine run folders of the same matrix (e.g. of `ims regress --shard K/N`) "
+        "into one: results.xml, summary.txt and the sign-off summary, every job once. A job "
+        "without a result (its shard died or is not given) or with an unreadable one is a "
+        "failure with its seed and rerun command; duplicates are reported and counted once. "
+        "Exit status 1 when any job failed or has no result.",
+    )
+    m.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders to merge")
+    m.add_argument("--out", type=Path, required=True, metavar="DIR", help="merged run folder")
     return parser
 
 
@@ -198,14 +288,46 @@ def cmd_regress(args: argparse.Namespace) -> int:
         waivers=args.waivers,
         goals=args.goals,
     )
+    opts.shard = args.shard
     if args.list:
         root = sim.project_root()
         tests = regress.select_tests(regress.discover_tests(args.tb_dir or root / "tb"), args.tests)
         seeds = regress.seeds_for(args.seed or 0, args.seeds)
-        for job in regress.make_matrix(tests, seeds, args.sim, args.config):
+        matrix = regress.make_matrix(tests, seeds, args.sim, args.config)
+        for job in select(matrix, args.shard) if args.shard else matrix:
             print(job.id)
         return 0
+    if args.launcher is not None:
+        return cmd_launch(args, opts)
     reg = regress.run_regression(opts)
+    return 0 if reg.signed_off else 1
+
+
+def cmd_launch(args: argparse.Namespace, opts: regress.RegressOptions) -> int:
+    from imsmodel import launchers
+
+    make: Callable[[Path], launchers.Launcher]
+    if args.launcher == "slurm":
+        make = functools.partial(
+            launchers.SlurmLauncher, sbatch_args=args.sbatch_arg, poll=args.poll or 5.0
+        )
+    else:
+        make = functools.partial(launchers.LocalLauncher, poll=min(args.poll or 0.2, 1.0))
+    run = launchers.run_launched(
+        opts,
+        make,
+        args.shards or 2,
+        jobs=args.jobs,
+        task_timeout=args.task_timeout,
+        wait_timeout=args.wait_timeout,
+    )
+    return 0 if run.ok else 1
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from imsmodel import shard
+
+    reg, _ = shard.merge_runs(args.dirs, args.out)
     return 0 if reg.signed_off else 1
 
 
@@ -236,11 +358,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "regress":
+        _check_regress_args(parser, args)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if args.command == "regress":
             return cmd_regress(args)
+        if args.command == "merge":
+            return cmd_merge(args)
         return cmd_run(args)
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"ims: error: {exc}", file=sys.stderr)
