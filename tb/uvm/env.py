@@ -84,8 +84,9 @@ class ImsUvmEnv(uvm_env):
     async def settle(self, quiet: int = 2000, tail: int = 16) -> None:
         """Wait until every queued access and event is done and the DUT has sent (and had answered)
         every message the model expects; then `tail` more cycles so a late extra message shows.
-        Gives up after `quiet` cycles without any monitored activity (the final check then
-        names what is missing)."""
+        After `quiet` cycles without any monitored activity it fails, naming what is missing
+        (the scoreboard's end checks: missing messages with their rule, responses never
+        received)."""
         h = self.harness
         await h.drain()
         clk = h.dut.clk
@@ -101,10 +102,13 @@ class ImsUvmEnv(uvm_env):
                 idle += 1
         if idle >= quiet:
             sb, model = self.scoreboard.sb, self.scoreboard.model
-            self.logger.warning(
-                "settle: no activity for %d cycles with work left: %d monitored items waiting, "
-                "%d expected messages not seen, %d not accepted, %d without B, sink idle %s",
-                quiet, sb.pending_items, sb.unmatched, model.unaccepted, model.outstanding,
-                h.sink.idle,
-            )  # fmt: skip
+            stuck = (
+                f"settle: no activity for {quiet} cycles with work left: {sb.pending_items} "
+                f"monitored items waiting, {sb.unmatched} expected messages not seen, "
+                f"{model.unaccepted} not accepted, {model.outstanding} without B, sink idle "
+                f"{h.sink.idle}"
+            )
+            self.logger.warning("%s", stuck)
+            self.scoreboard.final_check()  # raises, naming the missing messages and their rules
+            raise AssertionError(f"{stuck} (IMS-073: nothing lost under backpressure)")
         await h.cycles(tail)
