@@ -394,6 +394,7 @@ def merge_runs(
     notes: Sequence[str] = (),
     elapsed: float | None = None,
     opts: RegressOptions | None = None,
+    strict: bool = True,
     stream: TextIO | None = None,
 ) -> tuple[Regression, MergeOutcome]:
     """Merge run folders into ``out`` (``results.xml``, ``summary.txt``, ``manifest.json``).
@@ -403,7 +404,8 @@ def merge_runs(
     task state); ``notes`` go first in the printed and written summary. The merged run is
     signed off like an unsharded one (testplan, coverage of every folder's ``jobs/``) with
     ``opts`` or else the options recorded in the manifest.
-    Raises :class:`ShardError` when no matrix is known or the manifests disagree.
+    Raises :class:`ShardError` when no matrix is known or, when ``strict``, the manifests
+    disagree (not ``strict``: a folder of another matrix is left out and reported).
     """
     from imsmodel import regress
 
@@ -428,11 +430,18 @@ def merge_runs(
             "no run manifest in " + ", ".join(str(d) for d in dirs) + ": nothing says what ran"
         )
     bad = [d for d, m in manifests.items() if not m.same_matrix(matrix)]
-    if bad:
+    if bad and strict:
         raise ShardError(
             "these folders ran a different matrix (base seed, shard count or jobs differ) than "
             f"{matrix.path or 'the expected one'}: " + ", ".join(str(d) for d in bad)
         )
+    reasons = dict(shard_notes or {})
+    for d in bad:  # not strict: left out, their jobs count as missing
+        outcome.notes.append(f"{d}: ran a different matrix than expected; its results are ignored")
+        other = manifests.pop(d).shard
+        if other is not None:
+            reasons.setdefault(other.index, f"{d} ran a different matrix (tests changed?)")
+    dirs = [d for d in dirs if d not in bad]
     by_id = {j.id: j for j in matrix.jobs}
     shard_dir: dict[int, Path] = {}
     for d, m in manifests.items():
@@ -474,7 +483,6 @@ def merge_runs(
             found[job_id] = (r, d)
 
     results: list[RunResult] = []
-    reasons = shard_notes or {}
     for entry in matrix.jobs:
         if entry.id in found:
             results.append(found[entry.id][0])
