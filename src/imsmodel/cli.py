@@ -312,7 +312,7 @@ def cmd_launch(args: argparse.Namespace, opts: regress.RegressOptions) -> int:
             launchers.SlurmLauncher, sbatch_args=args.sbatch_arg, poll=args.poll or 5.0
         )
     else:
-        make = functools.partial(launchers.LocalLauncher, poll=min(args.poll or 0.2, 1.0))
+        make = functools.partial(launchers.LocalLauncher, poll=args.poll or 0.2)
     run = launchers.run_launched(
         opts,
         make,
