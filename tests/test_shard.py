@@ -7,6 +7,7 @@ The real thing (icarus, a one-node Slurm) is tests/test_slurm.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -90,8 +91,6 @@ def options(out: Path, **kw: Any) -> regress.RegressOptions:
 
 
 def run(out: Path, **kw: Any) -> regress.Regression:
-    import io
-
     return regress.run_regression(options(out, **kw), out=io.StringIO())
 
 
@@ -281,6 +280,14 @@ def test_merge_refuses_different_matrices(
         == 1
     )
     assert "ran a different matrix" in capsys.readouterr().err
+    # not strict (a launcher): the odd folder is left out and its shard's jobs are missing
+    reg, outcome = shard.merge_runs(
+        [tmp_path / "a", tmp_path / "b"], tmp_path / "m0", strict=False, stream=io.StringIO()
+    )
+    assert any("ran a different matrix than expected" in n for n in outcome.notes)
+    missing = [r for r in reg.results if r.status == "missing"]
+    assert missing and all("ran a different matrix" in r.message for r in missing)
+    assert len(missing) == len(outcome.missing) == len(reg.results) // 2
     assert cli.main(["merge", str(tmp_path / "a"), "--out", str(tmp_path / "a")]) == 1
     assert "is one of the folders to merge" in capsys.readouterr().err
     assert cli.main(["merge", str(tmp_path / "nothing"), "--out", str(tmp_path / "m")]) == 1
@@ -345,8 +352,6 @@ def test_local_launcher_states_timeout_and_leftovers(tmp_path: Path) -> None:
         Task(2, py(leaves)),
         Task(3, py("import time; time.sleep(300)")),
     ]
-    import io
-
     launcher = LocalLauncher(tmp_path / "tasks", out=io.StringIO(), poll=0.05)
     launcher.kill_grace = 2.0
     start = time.monotonic()
@@ -421,8 +426,6 @@ class InProcessLauncher(launchers.Launcher):
     name = "inproc"
 
     def __init__(self, workdir: Path, fake: FakeSim, dies: int | None = None) -> None:
-        import io
-
         super().__init__(workdir, out=io.StringIO())
         self.fake = fake
         self.dies = dies
@@ -446,8 +449,6 @@ class InProcessLauncher(launchers.Launcher):
 def test_run_launched_reports_a_dead_task_and_merges(
     tmp_path: Path, fake_sim: FakeSim, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import io
-
     full = run(tmp_path / "full", seeds=2)
     opts = options(tmp_path / "launched", seeds=2)
     out = io.StringIO()
