@@ -477,3 +477,35 @@ def test_run_launched_reports_a_dead_task_and_merges(
     assert "LAUNCH: 1 of 3 tasks failed (2)" in text
     root = ET.parse(tmp_path / "dead" / "results.xml").getroot()
     assert root.get("tests") == str(len(full.results))
+
+
+def test_slurm_wait_tells_exited_failed_and_vanished_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SlurmLauncher.wait against a fake squeue/sacct: an exit-status file wins; a task Slurm
+    calls FAILED without one is failed (after the grace for a lagging file); a task squeue no
+    longer lists, that sacct (no slurmdbd) cannot tell, vanished."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "squeue").write_text(
+        "#!/bin/sh\nprintf '1|RUNNING|None\\n2|FAILED|NonZeroExitCode\\n'\n"
+    )
+    (bindir / "sacct").write_text(
+        "#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n"
+    )
+    for tool in ("squeue", "sacct"):
+        (bindir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    launcher = SlurmLauncher(tmp_path / "tasks", out=io.StringIO(), poll=0.05)
+    launcher.marker_grace = 0.3
+    launcher.workdir.mkdir()
+    launcher.job_id, launcher.count = "5", 3
+    launcher.marker(1).write_text("1\n")
+    states = launcher.wait(30)
+    assert [(s.state, s.exit_code) for s in states] == [
+        ("exited", 1),
+        ("failed", None),
+        ("vanished", None),
+    ]
+    assert "Slurm job 5_2 FAILED (NonZeroExitCode)" in states[1].detail
+    assert "no longer lists job 5_3" in states[2].detail
