@@ -165,6 +165,12 @@ def parse_dat(text: str, source: str = "<coverage.dat>") -> Counter[str]:
     """Raw key -> count of one coverage file (repeated keys are summed)."""
     counts: Counter[str] = Counter()
     for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith("C '"):  # fast path: C '<key>' <count>
+            end = line.rfind("' ")
+            number = line[end + 2 :].strip()
+            if end > 2 and number.isdigit():
+                counts[line[3:end]] += int(number)
+                continue
         if not line.strip() or line.startswith("#"):
             continue
         m = _LINE.match(line)
