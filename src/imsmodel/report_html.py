@@ -146,7 +146,7 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
             "rule waivers without effect (a testpoint names the rule, or the spec lacks it): "
             + ", ".join(conf.unused_rule_waivers)
         )
-    out.append("sign-off goals (docs/testplan.hjson signoff):")
+    out.append(f"sign-off goals ({plan} signoff block):")
     for g in conf.goals:
         mark = "MET   " if g.met else "MISSED"
         why = f" -- {g.why}" if g.why and not g.met else ""
