@@ -203,7 +203,7 @@ def test_regress_passing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_regress_failing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, out = _regress(tmp_path, "--tests", "test_counts,test_fails,test_hangs", "--seed", "8",
-                       "--config", "64x9", "--timeout", "5")  # fmt: skip
+                       "--config", "64x9", "--timeout", "15")  # fmt: skip
     text = capsys.readouterr().out
     assert rc == 1, text
     assert "SIGN-OFF: FAIL" in text
