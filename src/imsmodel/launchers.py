@@ -78,13 +78,19 @@ def marked_pids(mark: str) -> list[int]:
     return pids
 
 
-def kill_marked(mark: str) -> list[int]:
-    """SIGKILL every process of the task ``mark``; the pids killed."""
-    pids = marked_pids(mark)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-    return pids
+def kill_marked(mark: str, passes: int = 5) -> list[int]:
+    """SIGKILL every process of the task ``mark``; the pids killed. Scans again after a kill:
+    a process may have started a child meanwhile."""
+    killed: list[int] = []
+    for _ in range(passes):
+        pids = marked_pids(mark)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        killed += pids
+    return killed
 
 
 @dataclass(frozen=True)
@@ -376,14 +382,18 @@ class SlurmLauncher(Launcher):
             '"$@"',
             "rc=$?",
             "# kill what the command left running: simulators run in their own sessions, which a",
-            "# killed ims cannot stop and proctrack/linuxproc cannot see (they carry the mark)",
-            "for d in /proc/[0-9]*; do",
-            '  [ "${d#/proc/}" = "$$" ] && continue',
-            f'  if env -u {TASK_MARK} grep -qxzF "{TASK_MARK}=${TASK_MARK}" "$d/environ" '
-            "2>/dev/null; then",
-            '    echo "ims: killing ${d#/proc/}, left running by the task" >&2',
-            '    kill -9 "${d#/proc/}" 2>/dev/null',
-            "  fi",
+            "# killed ims cannot stop and proctrack/linuxproc cannot see (they carry the mark);",
+            "# scan again after a kill: a process may have started a child meanwhile",
+            "# (the scan itself runs without the mark)",
+            "pass=0",
+            'while [ "$pass" -lt 5 ]; do',
+            "  pass=$((pass + 1))",
+            f'  left=$(env -u {TASK_MARK} sh -c \'grep -lsxzF "{TASK_MARK}=$1" '
+            '/proc/[0-9]*/environ | sed -n "s#^/proc/\\([0-9]*\\)/environ\\$#\\1#p"\' '
+            f'sh "${TASK_MARK}")',
+            '  [ -z "$left" ] && break',
+            '  echo "ims: killing" $left "left running by the task" >&2',
+            "  kill -9 $left 2>/dev/null",
             "done",
             f"rc_file={shlex.quote(str(self.workdir))}/task-$SLURM_ARRAY_TASK_ID.rc",
             'echo "$rc" > "$rc_file.tmp" && mv -f "$rc_file.tmp" "$rc_file"',
