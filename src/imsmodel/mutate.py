@@ -110,6 +110,8 @@ def enumerate_mutants(rtl_dir: Path) -> list[Mutant]:
                 continue
             if re.match(r"^\s*wire\b", code) and "=" not in code:
                 continue  # a plain declaration
+            if re.match(r"^\s*wire\s+unused_", code):
+                continue  # a lint sink for deliberately unused bits, no logic
             for op, pattern, repl in OPERATORS:
                 for m in re.finditer(pattern, code):
                     after = m.expand(repl) if "\\g<" in repl else repl
