@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
 import cocotb
@@ -106,7 +107,10 @@ class ImsEnv:
         evt: EvtSourceConfig | None = None,
         sink: AxilSinkConfig | None = None,
         strict: bool = True,
+        model_factory: Callable[[int, int], ImsModel] | None = None,
     ) -> None:
+        """`model_factory(n, m)` builds the reference model the scoreboard replays into (default
+        `ImsModel(n, m, auto_complete=False)`), e.g. a subclass that records every step."""
         self.dut = dut
         self.log = logging.getLogger("cocotb.tb.env")
         self.seed = int(getattr(cocotb, "RANDOM_SEED", 0))
@@ -121,6 +125,7 @@ class ImsEnv:
         if waive:
             self.log.warning("protocol checks waived for %s (IMS_TB_WAIVE)", ", ".join(waive))
         self.strict = strict
+        self._model_factory = model_factory
         self.n = 0
         self.m = 0
         self._model: ImsModel | None = None
@@ -156,7 +161,8 @@ class ImsEnv:
         await self.reset(reset_cycles)
         self.n, self.m = await self._read_params()
         self.log.info("DUT parameters: IMS_ENTRIES=%d MSIX_ENTRIES=%d", self.n, self.m)
-        self._model = ImsModel(self.n, self.m, auto_complete=False)
+        make = self._model_factory
+        self._model = make(self.n, self.m) if make else ImsModel(self.n, self.m, False)
         self._scoreboard = ImsScoreboard(self._model, strict=self.strict)
         self.monitor.add_listener(self._scoreboard)
 
