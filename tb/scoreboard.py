@@ -300,6 +300,9 @@ class ImsScoreboard:
         if self.model.outstanding <= 0:
             self._fail(f"B for message #{t.seq} but the model has no message in flight")
             return
+        if self.model.outstanding <= self.model.unaccepted:  # none accepted awaits its B
+            self._fail(f"B for message #{t.seq} before the model's message was accepted (IMS-073)")
+            return
         msg = self.model.b_response(t.resp)
         self.stats["msg_b"] += 1
         desc = f"{t} for {_msg_str(msg)}"
