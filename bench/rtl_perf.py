@@ -169,19 +169,21 @@ def params(dut: Any) -> tuple[int, int]:
     return int(dut.IMS_ENTRIES.value), int(dut.MSIX_ENTRIES.value)
 
 
-@cocotb.test(timeout_time=2000, timeout_unit="us")
-async def latency_and_throughput(dut: Any) -> None:
-    """IMS-090/091: event-to-AWVALID latency and sustained messages per clock."""
+async def _throughput(dut: Any, ready_prob: float, with_latency: bool) -> None:
+    """Program 8 IMS entries unmasked, then (optionally) time one isolated event's
+    event-to-AWVALID latency and drive 2000 back-to-back events; record messages per clock."""
     n, _ = params(dut)
-    h = Harness(dut, ready_prob=1.0, b_delay=6)
+    h = Harness(dut, ready_prob=ready_prob, b_delay=6)
     await h.start()
     used = min(n, 8)
     for i in range(used):
         await h.program(True, i, 0)
     await h.write(CTRL, IMS_ENABLE)
-    await h.events([(1, 0)])  # one isolated event
-    await h.wait_messages(1)
-    latency = h.first_awvalid[0] - h.evt_edges[0]
+    latency = None
+    if with_latency:
+        await h.events([(1, 0)])  # one isolated event
+        await h.wait_messages(1)
+        latency = h.first_awvalid[0] - h.evt_edges[0]
     count = 2000
     h.aw_edges.clear()
     await h.events([(1, i % used) for i in range(count)])
@@ -189,7 +191,7 @@ async def latency_and_throughput(dut: Any) -> None:
     span = h.aw_edges[-1] - h.aw_edges[0] + 1
     record(
         "throughput",
-        ready_prob=1.0,
+        ready_prob=ready_prob,
         messages=count,
         clocks=span,
         msgs_per_clock=round(count / span, 4),
@@ -198,28 +200,15 @@ async def latency_and_throughput(dut: Any) -> None:
 
 
 @cocotb.test(timeout_time=2000, timeout_unit="us")
+async def latency_and_throughput(dut: Any) -> None:
+    """IMS-090/091: event-to-AWVALID latency and sustained messages per clock."""
+    await _throughput(dut, 1.0, with_latency=True)
+
+
+@cocotb.test(timeout_time=2000, timeout_unit="us")
 async def half_ready_throughput(dut: Any) -> None:
     """IMS-090 with a sink that is ready 50% of clocks on AW and W independently."""
-    n, _ = params(dut)
-    h = Harness(dut, ready_prob=0.5, b_delay=6)
-    await h.start()
-    used = min(n, 8)
-    for i in range(used):
-        await h.program(True, i, 0)
-    await h.write(CTRL, IMS_ENABLE)
-    count = 2000
-    h.aw_edges.clear()
-    await h.events([(1, i % used) for i in range(count)])
-    await h.wait_messages(count)
-    span = h.aw_edges[-1] - h.aw_edges[0] + 1
-    record(
-        "throughput",
-        ready_prob=0.5,
-        messages=count,
-        clocks=span,
-        msgs_per_clock=round(count / span, 4),
-        latency=None,
-    )
+    await _throughput(dut, 0.5, with_latency=False)
 
 
 async def _flush_case(h: Harness, n: int, p: int) -> None:
