@@ -5,7 +5,8 @@ No timing assertions anywhere: the targets are read off the table (column "targe
 Each section runs with a wall-clock timeout; a failed measurement is reported as such in the
 table and makes the exit status non-zero.
 
-Usage: python bench/run_bench.py [--sim verilator] [--quick] [--only model,rtl,area]
+Usage: python bench/run_bench.py [--sim verilator] [--quick] [--repeats N] [--regress-full]
+                                 [--only model,rtl,area,bench_tb,regress]
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -148,10 +152,184 @@ def bench_area(args: argparse.Namespace) -> list[Row]:
     return rows
 
 
+def _spread(values: list[float], fmt: str = ",.0f") -> str:
+    """Median and range of repeated measurements: "median (min..max)"."""
+    vals = sorted(values)
+    med = statistics.median(vals)
+    if len(vals) == 1:
+        return format(med, fmt)
+    return f"{format(med, fmt)} ({format(vals[0], fmt)}..{format(vals[-1], fmt)})"
+
+
+BENCH_TESTS = ("plain_loop", "pyuvm_bench")
+
+
+def bench_tb(args: argparse.Namespace) -> list[Row]:
+    """Events per wall-clock second: the full pyuvm bench vs a plain cocotb loop (same DUT, same
+    events, same simulator), each test in its own simulator process, repeated and interleaved."""
+    events = 2000 if args.quick else 5000
+    repeats = args.repeats
+    cfg = sim.Config(64, 9)
+    out_dir = ROOT / "build" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    for simulator in sim.SIMULATORS:
+        rates: dict[str, list[float]] = {t: [] for t in BENCH_TESTS}
+        ratios: list[float] = []
+        cpu_ratios: list[float] = []  # the same by process CPU time (less sensitive to load)
+        info: dict[str, Any] = {}
+        failed = ""
+        try:
+            spec = sim.make_build(simulator, cfg)
+            for rep in range(repeats):
+                got: dict[str, float] = {}
+                got_cpu: dict[str, float] = {}
+                for test in BENCH_TESTS:  # interleaved: load drift hits both alike
+                    out = out_dir / f"bench_tb_{simulator}_{test}_{rep}.jsonl"
+                    out.unlink(missing_ok=True)
+                    res = sim.run_test(
+                        spec,
+                        "bench_throughput",
+                        testcase=test,
+                        tb_dir=ROOT / "bench",
+                        seed=1,
+                        timeout=1800,
+                        extra_env={
+                            "IMS_PERF_OUT": str(out),
+                            "IMS_BENCH_EVENTS": str(events),
+                            "IMS_COV_DIR": str(out_dir / "cov"),
+                        },
+                    )
+                    if not res.ok:
+                        first = res.message.splitlines()[0] if res.message else res.status
+                        raise RuntimeError(f"{test}: {first} (log {res.log})")
+                    rec = json.loads(out.read_text().splitlines()[-1])
+                    got[test] = rec["events_per_s"]
+                    got_cpu[test] = rec["events"] / rec["cpu_s"]
+                    rates[test].append(rec["events_per_s"])
+                    info[test] = rec
+                ratios.append(got["pyuvm_bench"] / got["plain_loop"])
+                cpu_ratios.append(got_cpu["pyuvm_bench"] / got_cpu["plain_loop"])
+        except (RuntimeError, OSError, ValueError, KeyError, IndexError) as exc:
+            failed = f"FAILED: {type(exc).__name__}: {exc}"
+        if failed:
+            rows.append(Row("bench_tb", f"{simulator} {cfg} throughput", failed, "", "MISSES"))
+            continue
+        k = info["plain_loop"]["entries"]
+        n = info["plain_loop"]["events"]
+        what = f"median of {repeats} runs (min..max)" if repeats > 1 else "1 run"
+        rows.append(
+            Row(
+                "bench_tb",
+                f"{simulator} {cfg} plain cocotb loop: {n} back-to-back events to {k} IMS "
+                f"entries, events/s of wall clock, {what}",
+                _spread(rates["plain_loop"]),
+            )
+        )
+        rows.append(
+            Row(
+                "bench_tb",
+                f"{simulator} {cfg} pyuvm bench (agents, monitors, scoreboard vs ImsModel, "
+                f"coverage), the same events, events/s of wall clock, {what}",
+                _spread(rates["pyuvm_bench"]),
+            )
+        )
+        ratio = statistics.median(ratios)
+        rows.append(
+            Row(
+                "bench_tb",
+                f"{simulator} {cfg} ratio pyuvm bench / plain loop (per interleaved pair)",
+                _spread(ratios, ".2f"),
+                ">= 0.5",
+                _verdict(ratio >= 0.5),
+            )
+        )
+        rows.append(
+            Row(
+                "bench_tb",
+                f"{simulator} {cfg} the same ratio by process CPU time (simulator + Python)",
+                _spread(cpu_ratios, ".2f"),
+                "(informative)",
+            )
+        )
+    return rows
+
+
+def _regress_args(args: argparse.Namespace) -> tuple[list[str], str]:
+    """The regression the `regress` section times, and how the table names it. The default
+    regression (3 configurations, 2048x256 among them) takes too long to run twice per bench,
+    so the section times its 64x9 third unless --regress-full is given (a subset misses the
+    sign-off goals by design: --no-goals, so that the exit status means failed jobs)."""
+    if args.regress_full:
+        return [], "the default regression (every test x 64x9,1x1,2048x256 x icarus,verilator)"
+    if args.quick:
+        return ["--config", "64x9", "--tests", "test_smoke", "--no-goals"], (
+            "subset: test_smoke at 64x9"
+        )
+    return ["--config", "64x9", "--no-goals"], "subset of the default: every test at 64x9 only"
+
+
+def bench_regress(args: argparse.Namespace) -> list[Row]:
+    """Wall time of `ims regress` at -j 1 and -j 2 (base seed 1, own run folders under
+    build/bench/). A warm-up regression of one test per configuration builds every simulation
+    first (not timed), so neither timed run pays for a build."""
+    extra, label = _regress_args(args)
+    ims = Path(sys.executable).with_name("ims")
+    prog = [str(ims)] if ims.exists() else [sys.executable, "-m", "imsmodel.cli"]
+    env = dict(os.environ)
+    vbin = sim.verilator_bin_dir()
+    if vbin is not None:
+        env["PATH"] = f"{vbin}{os.pathsep}{env['PATH']}"
+    out_dir = ROOT / "build" / "bench"
+
+    def regress(*more: str, out: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+        cmd = [*prog, "regress", "--seed", "1", "--out", str(out), *more]
+        start = time.monotonic()
+        proc = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=6 * 3600
+        )
+        return time.monotonic() - start, proc
+
+    at = extra.index("--config") if "--config" in extra else None
+    configs = extra[at : at + 2] if at is not None else []  # the same builds as the timed runs
+    regress(
+        *configs, "--tests", "test_ims.ims_smoke_test", "--no-goals", out=out_dir / "regress-warmup"
+    )
+    rows: list[Row] = []
+    walls: dict[int, float] = {}
+    for jobs in (1, 2):
+        wall, proc = regress("-j", str(jobs), *extra, out=out_dir / f"regress-j{jobs}")
+        walls[jobs] = wall
+        head = next((ln for ln in proc.stdout.splitlines() if ln.startswith("ims regress:")), "")
+        count = head.split("=")[-1].split(",")[0].strip() if "=" in head else "? jobs"
+        failed = proc.returncode != 0
+        rows.append(
+            Row(
+                "regress",
+                f"`ims regress -j {jobs}` wall time, {label} ({count}, base seed 1)",
+                f"{wall:,.0f} s"
+                + (f" (exit {proc.returncode}: see {out_dir}/regress-j{jobs})" if failed else ""),
+                "(informative)",
+                "MISSES" if failed else "",
+            )
+        )
+    rows.append(
+        Row(
+            "regress",
+            f"`ims regress` speed-up of -j 2 over -j 1 ({os.cpu_count()} cores)",
+            f"{walls[1] / walls[2]:.2f}x",
+            "(informative)",
+        )
+    )
+    return rows
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "model": bench_model,
     "rtl": bench_rtl,
     "area": bench_area,
+    "bench_tb": bench_tb,
+    "regress": bench_regress,
 }
 
 
@@ -185,6 +363,11 @@ def _tool_versions(simulator: str) -> str:
     return "; ".join(versions)
 
 
+def _load() -> str:
+    """The 1/5/15-minute load averages (other work on the machine skews wall-clock rows)."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def render(rows: list[Row]) -> str:
     head = ("section", "measurement", "value", "target", "verdict")
     body = [(r.section, r.what, r.value, r.target, r.verdict) for r in rows]
@@ -200,6 +383,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sim", choices=sim.SIMULATORS, default="verilator")
     ap.add_argument("--quick", action="store_true", help="smaller workloads, one config")
     ap.add_argument(
+        "--repeats", type=int, default=3, help="runs of each bench_tb test (median, range)"
+    )
+    ap.add_argument(
+        "--regress-full",
+        action="store_true",
+        help="regress section: time the whole default regression (default: its 64x9 configuration)",
+    )
+    ap.add_argument(
         "--only",
         default=",".join(SECTIONS),
         help=f"comma-separated sections of: {', '.join(SECTIONS)}",
@@ -212,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.check_simulator(args.sim)
     rows: list[Row] = []
     t0 = time.monotonic()
+    load0 = _load()
     for name in chosen:
         start = time.monotonic()
         try:
@@ -223,8 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = (
         f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}"
+        f"; load average {load0} at the start, {_load()} at the end (shared machine)"
     )
-    cmd = "make bench" + (" BENCH_ARGS=--quick" if args.quick else "")
+    given = sys.argv[1:] if argv is None else argv
+    cmd = "make bench" + (f" BENCH_ARGS='{shlex.join(given)}'" if given else "")
     text = (
         f"# Benchmark results\n\nMade by `{cmd}` on {now} in {time.monotonic() - t0:.0f} s.\n\n"
         f"- Machine: {machine}\n- Tools: {_tool_versions(args.sim)}\n\n{table}\n"
