@@ -64,3 +64,35 @@ def test_stats_accounting() -> None:
     }
     assert {k: s[k] for k in expect} == expect
     assert s["flushes"] == 3  # both tables opened by the first CTRL write, MSI-X by the last
+
+
+def test_error_counters_match_stats() -> None:
+    """`error_counters()` (the benches' cheap per-step probe) carries the numbers of `stats`."""
+    from imsmodel.regmap import ErrorCode
+
+    m = ImsModel(auto_complete=False)
+    keys = [f"error_{c.name.lower()}" for c in ErrorCode]
+    keys += ["latched", "raise_messages", "raise_pended", "raise_dropped"]
+
+    def check() -> None:
+        s = m.stats
+        assert m.error_counters() == tuple(s[k] for k in keys)
+
+    check()
+    m.event(True, 3)  # IMS_DISABLED latched, ERR_INT_EN = 0: no raise
+    check()
+    wr(m, CTRL, MSIX_EN | ERR_INT_EN)
+    wr(m, ERR_STATUS, 0x3)
+    m.event(False, 99)  # INVALID_HANDLE latched, raise pended (vector 0 masked)
+    check()
+    m.event(True, 1)  # overflow
+    check()
+    wr(m, ERR_STATUS, 0x3)
+    wr(m, msix(0, VCTRL), 0)  # unmask: the pending raise goes out
+    m.event(False, 77)  # latched, raise sent
+    check()
+    wr(m, CTRL, ERR_INT_EN)
+    wr(m, ERR_STATUS, 0x3)
+    m.event(False, 0)  # MSIX_DISABLED, raise dropped
+    check()
+    assert m.error_counters()[-4:] == (4, 1, 1, 1)  # latched, raise sent, pended, dropped

@@ -4,9 +4,10 @@ The scoreboard (`tb/scoreboard.py`) drives the model one step at a time and coll
 messages with `take_messages()` right after it. `ProbedModel` records the state a step found
 (entry MASK/pending, table open, PASID setting), lets the model run the step unchanged, and on
 `take_messages()` publishes a `StepRecord` with the outcome, the messages, and what happened to the
-error log and the error interrupt (from the model's public `stats`). Coverage samples these
-records: they describe what the DUT was checked to have done, since the scoreboard compares every
-message and read value against this model.
+error log and the error interrupt (from the model's public `error_counters()`, the numbers of
+`stats` without building the dict). Coverage samples these records: they describe what the DUT
+was checked to have done, since the scoreboard compares every message and read value against
+this model.
 
 The probe reads entry control words with the public `read()`, so `stats["reads"]` also counts
 those probe reads.
@@ -22,7 +23,9 @@ from imsmodel import regmap as rm
 
 __all__ = ["ProbedModel", "StepRecord"]
 
-_ERR_KEYS = tuple((c, "error_" + c.name.lower()) for c in rm.ErrorCode)
+_CODES = tuple(rm.ErrorCode)  # the order of ImsModel.error_counters()
+_LATCHED = len(_CODES)  # index of "latched" in error_counters(), then the three raise results
+_RAISE_RESULTS = ((_LATCHED + 1, "sent"), (_LATCHED + 2, "pending"), (_LATCHED + 3, "dropped"))
 _X_EN = rm.CTRL_MSIX_ENABLE
 _X_FM = rm.CTRL_MSIX_FUNC_MASK
 _I_EN = rm.CTRL_IMS_ENABLE
@@ -78,11 +81,11 @@ class ProbedModel(ImsModel):
         super().__init__(ims_entries, msix_entries, auto_complete=False)
         self.probes: list[Callable[[StepRecord], None]] = []
         self._rec: StepRecord | None = None
-        self._stats0: dict[str, int] = {}
+        self._counters0: tuple[int, ...] = ()
 
     def _begin(self, rec: StepRecord) -> None:
         self._rec = rec
-        self._stats0 = self.stats
+        self._counters0 = self.error_counters()  # what `_finish` compares (cheaper than stats)
 
     # ------------------------------------------------------------------ steps
     def write(self, offset: int, value: int, strb: int = 0xF) -> str:
@@ -157,14 +160,12 @@ class ProbedModel(ImsModel):
         return msgs
 
     def _finish(self, rec: StepRecord) -> None:
-        s0, s1 = self._stats0, self.stats
-        for code, key in _ERR_KEYS:
-            if s1[key] != s0[key]:
-                rec.error = (code, s1["latched"] != s0["latched"])
-        for key, name in (
-            ("raise_messages", "sent"),
-            ("raise_pended", "pending"),
-            ("raise_dropped", "dropped"),
-        ):
-            if s1[key] != s0[key]:
+        c0, c1 = self._counters0, self.error_counters()
+        if c0 == c1:  # no error logged, no error interrupt: the common case
+            return
+        for i, code in enumerate(_CODES):
+            if c1[i] != c0[i]:
+                rec.error = (code, c1[_LATCHED] != c0[_LATCHED])
+        for i, name in _RAISE_RESULTS:
+            if c1[i] != c0[i]:
                 rec.raise_result = name
