@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Callable
+from typing import Any
 
 from bfm.monitors import EvtTxn, MsgAccept, MsgAw, MsgB, MsgW, RegRead, RegWrite, ResetTxn, Txn
 from imsmodel import EventOutcome, ImsModel, Message
@@ -73,6 +74,16 @@ def describe_offset(off: int, n: int, m: int) -> tuple[str, str]:
     return f"unmapped 0x{off:04x}", "IMS-025"
 
 
+def _emits_str(msg: Message) -> str:
+    return f"    model emits {_msg_str(msg)}"
+
+
+def _b_str(t: MsgB, msg: Message) -> str:
+    return f"{t} for {_msg_str(msg)}"
+
+
+_EVENT_KEY = {o: f"event_{o.value}" for o in EventOutcome}
+
 _CAUSE_RULE = {
     "event": "IMS-044",
     "unmask": "IMS-031",
@@ -84,6 +95,26 @@ _CAUSE_RULE = {
 def _msg_str(msg: Message) -> str:
     t = "IMS" if msg.ims else "MSI-X"
     return f"{msg.cause} {t}[{msg.index}] addr=0x{msg.addr:016x} data=0x{msg.data:08x}"
+
+
+class _Lazy:
+    """A history line or step description that is formatted only when a report shows it:
+    `str()` is `fn(*args)`. Every step and message goes into the history, and formatting them
+    all cost more than checking them; the parts are immutable (frozen transactions, messages,
+    ints, strings), so the text is the one an eager format would have given."""
+
+    __slots__ = ("_args", "_fn")
+
+    def __init__(self, fn: Callable[..., str], *args: Any) -> None:
+        self._fn = fn
+        self._args = args
+
+    def __str__(self) -> str:
+        return self._fn(*self._args)
+
+
+Text = str | _Lazy | EvtTxn | MsgAw | MsgW | MsgAccept | MsgB | ResetTxn
+"""A history line or step description: text, or what formats to it (`str()`)."""
 
 
 # ---------------------------------------------------------------------- the scoreboard
@@ -104,16 +135,26 @@ class ImsScoreboard:
         self.strict = strict
         self.log = log if log is not None else logging.getLogger("cocotb.tb.scoreboard")
         self.errors: list[str] = []
-        self.history: deque[str] = deque(maxlen=history)
+        self.history: deque[Text] = deque(maxlen=history)
         self.stats: Counter[str] = Counter()
         self._buf: deque[Txn] = deque()
-        self._expected: list[tuple[Message, str]] = []  # model message, step that made it
+        self._expected: list[tuple[Message, Text]] = []  # model message, step that made it
         self._aw_i = 0
         self._w_i = 0
-        self._last_step: tuple[int, str] | None = None  # (edge, description)
+        self._last_step: tuple[int, Text] | None = None  # (edge, description)
         self._last_outcome: EventOutcome | None = None
         self._last_write_off: int | None = None
         self.on_message: list[Callable[[Message, MsgAw], None]] = []
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            MsgAw: self._msg_aw,
+            MsgW: self._msg_w,
+            MsgAccept: self._accept,
+            MsgB: self._msg_b,
+            RegWrite: self._write,
+            RegRead: self._read,
+            EvtTxn: self._event,
+            ResetTxn: self._reset,
+        }
 
     # ------------------------------------------------------------------ listener protocol
     def on_txn(self, txn: Txn) -> None:
@@ -178,18 +219,25 @@ class ImsScoreboard:
     # ------------------------------------------------------------------ failure
     def _fail(self, text: str) -> None:
         self.errors.append(text)
-        tail = "\n  ".join(self.history)
+        tail = "\n  ".join(str(h) for h in self.history)
         full = f"{text}\n step history (oldest first):\n  {tail}"
         self.log.error("%s", full)
         if self.strict:
             raise ScoreboardError(full)
 
-    def _note(self, text: str) -> None:
+    def _note(self, text: Text) -> None:
         self.history.append(text)
         self.log.debug("%s", text)
 
     # ------------------------------------------------------------------ apply one item
     def _apply(self, txn: Txn) -> None:
+        handler = self._handlers.get(type(txn))
+        if handler is not None:  # by exact type, the common case
+            handler(txn)
+        else:
+            self._apply_slow(txn)
+
+    def _apply_slow(self, txn: Txn) -> None:
         if isinstance(txn, MsgAw):
             self._msg_aw(txn)
         elif isinstance(txn, MsgW):
@@ -209,15 +257,15 @@ class ImsScoreboard:
         else:  # pragma: no cover
             raise TypeError(f"unknown transaction {txn!r}")
 
-    def _step(self, edge: int, desc: str) -> None:
+    def _step(self, edge: int, desc: Text) -> None:
         if self._last_step is not None and self._last_step[0] == edge:
             self._fail(f"two steps at edge {edge}: [{self._last_step[1]}] and [{desc}] (IMS-081)")
         self._last_step = (edge, desc)
 
-    def _collect(self, step: str) -> None:
+    def _collect(self, step: Text) -> None:
         for msg in self.model.take_messages():
             self._expected.append((msg, step))
-            self._note(f"    model emits {_msg_str(msg)}")
+            self._note(_Lazy(_emits_str, msg))
 
     def _write(self, t: RegWrite) -> None:
         assert t.resp is not None
@@ -268,14 +316,14 @@ class ImsScoreboard:
         self._collect(desc)
 
     def _event(self, t: EvtTxn) -> None:
-        desc = str(t)
+        desc = t  # frozen: str(t) is the description
         self._step(t.edge, desc)
         outcome = self.model.event(t.ims, t.handle, t.pasid if t.pasid_valid else None)
         self.stats["events"] += 1
-        self.stats[f"event_{outcome.value}"] += 1
+        self.stats[_EVENT_KEY[outcome]] += 1
         self._last_outcome = outcome
         self._last_write_off = None
-        self._note(f"{desc} -> {outcome.value}")
+        self._note(_Lazy("{} -> {}".format, desc, outcome.value))
         self._collect(desc)
 
     def _reset(self, t: ResetTxn) -> None:
@@ -284,10 +332,10 @@ class ImsScoreboard:
         self._expected.clear()
         self._aw_i = self._w_i = 0
         self._last_step = None
-        self._note(str(t))
+        self._note(t)
 
     def _accept(self, t: MsgAccept) -> None:
-        self._note(str(t))
+        self._note(t)
         if self.model.unaccepted <= 0:
             self._fail(f"message #{t.seq} accepted but the model expects no message (IMS-072)")
             return
@@ -305,20 +353,20 @@ class ImsScoreboard:
             return
         msg = self.model.b_response(t.resp)
         self.stats["msg_b"] += 1
-        desc = f"{t} for {_msg_str(msg)}"
+        desc = _Lazy(_b_str, t, msg)
         if t.resp != "OKAY" and not msg.raise_:
             self._step(t.edge, desc)  # IMS-053: a logged B error is a step
             self.stats["msg_b_errors"] += 1
             self._last_outcome = None
             self._last_write_off = None
-            self._note(f"{desc} -> MSG_WRITE_FAILED")
+            self._note(_Lazy("{} -> MSG_WRITE_FAILED".format, desc))
         else:
             self._note(desc)
         self._collect(desc)
 
     # ------------------------------------------------------------------ messages
     def _msg_aw(self, t: MsgAw) -> None:
-        self._note(str(t))
+        self._note(t)
         if t.prot != 0:
             self._fail(f"message #{t.seq} AWPROT={t.prot}, must be 0 (IMS-013/IMS-070)")
         if self._aw_i >= len(self._expected):
@@ -339,7 +387,7 @@ class ImsScoreboard:
             cb(msg, t)
 
     def _msg_w(self, t: MsgW) -> None:
-        self._note(str(t))
+        self._note(t)
         if t.strb != 0xF:
             self._fail(f"message #{t.seq} WSTRB=0x{t.strb:x}, must be 0xF (IMS-070)")
         if self._w_i >= len(self._expected):

@@ -179,6 +179,7 @@ class ResetTxn:
 
 
 Txn = RegWrite | RegRead | EvtTxn | MsgAw | MsgW | MsgAccept | MsgB | ResetTxn
+_MUTABLE = (RegWrite, RegRead)  # their response is filled in after they are reported
 
 
 class TxnListener(Protocol):
@@ -200,6 +201,11 @@ class ChannelChecker:
         self.ready = ready
         self.payload = payload
         self.name = view.key(valid)
+        # snapshot keys, resolved once (step runs for every channel at every edge)
+        self._sampler = mon.sampler
+        self._k_valid = view.key(valid)
+        self._k_ready = view.key(ready)
+        self._k_payload = tuple(view.key(p) for p in payload)
         self._stalled = False
         self._held: tuple[int | None, ...] = ()
 
@@ -207,12 +213,12 @@ class ChannelChecker:
         self._stalled = False
 
     def step(self, k: int) -> bool:
-        v = self.view
-        valid = v(self.valid)
+        vals = self._sampler.values
+        valid = vals[self._k_valid]
         if valid == 0 and not self._stalled:
             return False
-        ready = v(self.ready)
-        pay = tuple(v(p) for p in self.payload)
+        ready = vals[self._k_ready]
+        pay = tuple([vals[p] for p in self._k_payload])
         if self._stalled:
             if valid != 1:
                 self.mon.error(k, f"{self.name} dropped before READY (valid/ready rule)")
@@ -258,6 +264,7 @@ class ImsMonitor:
         self._out_keys = {
             name: sampler.watch_signal(dut[name]._path, dut[name]) for name in DUT_OUTPUTS
         }
+        self._out_key_list = tuple(self._out_keys.values())
         s, e, m = self.s, self.e, self.m
         self.ch_saw = ChannelChecker(self, s, "awvalid", "awready", ("awaddr", "awprot"))
         self.ch_sw = ChannelChecker(self, s, "wvalid", "wready", ("wdata", "wstrb"))
@@ -275,7 +282,9 @@ class ImsMonitor:
             self.ch_e, self.ch_maw, self.ch_mw, self.ch_mb,
         )  # fmt: skip
         self.listeners: list[TxnListener] = []
-        self.history: deque[str] = deque(maxlen=64)
+        # recent transactions for error reports: the frozen ones are kept as objects and
+        # formatted only when a report needs them; RegWrite/RegRead (filled in later) as text
+        self.history: deque[str | Txn] = deque(maxlen=64)
         self.counts: dict[str, int] = {
             "writes": 0, "reads": 0, "events": 0, "messages": 0, "msg_b": 0, "msg_b_ignored": 0,
         }  # fmt: skip
@@ -319,11 +328,11 @@ class ImsMonitor:
         self.errors.append(msg)
         self.log.error(msg)
         if self.strict:
-            tail = "\n  ".join(self.history)
+            tail = "\n  ".join(str(t) for t in self.history)
             raise ProtocolError(f"{msg}\n recent transactions:\n  {tail}")
 
     def _emit(self, txn: Txn) -> None:
-        self.history.append(str(txn))
+        self.history.append(str(txn) if type(txn) in _MUTABLE else txn)
         self.log.debug("%s", txn)
         for lst in self.listeners:
             lst.on_txn(txn)
@@ -368,6 +377,8 @@ class ImsMonitor:
 
     def _check_outputs(self, k: int, *, in_reset: bool) -> None:
         vals = self.sampler.values
+        if not in_reset and None not in [vals[key] for key in self._out_key_list]:
+            return  # the common case: every output resolvable
         bad = [n for n, key in self._out_keys.items() if vals[key] is None]
         if bad:
             self.error(k, f"DUT outputs X/Z: {', '.join(bad)} (IMS-010)")
