@@ -202,7 +202,7 @@ class AxilMaster:
         if self._rready and v.bit("rvalid"):
             self._on_r(k, v("rdata"), v("rresp"))
         self._drive(k)
-        if self.idle:
+        if self.idle and not self._idle.is_set():
             self._idle.set()
 
     def _on_b(self, k: int, resp: int | None) -> None:
@@ -301,6 +301,8 @@ class AxilMaster:
         o["rready"].put(int(self._rready))
 
     def _pick_write(self, k: int) -> None:
+        if not self._writes:
+            return
         window = list(itertools.islice(self._writes, self.cfg.max_writes))
         aw_op = next((o for o in window if o.aw_shown is None), None)
         w_op = next((o for o in window if o.w_shown is None), None)

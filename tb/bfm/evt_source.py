@@ -132,7 +132,7 @@ class EvtSource:
                 o["handle"].put(self._junk(16))
                 o["pasid_valid"].put(self._junk(1))
                 o["pasid"].put(self._junk(20))
-        if self.idle:
+        if self.idle and not self._idle.is_set():
             self._idle.set()
 
     def _junk(self, bits: int) -> int:
