@@ -417,10 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}"
         f"; load average {load0} at the start, {_load()} at the end (shared machine)"
     )
-    given = sys.argv[1:] if argv is None else argv
-    cmd = "make bench" + (f" BENCH_ARGS='{shlex.join(given)}'" if given else "")
+    given = shlex.join(sys.argv[1:] if argv is None else argv)
+    made_by = "`make bench" + (f" BENCH_ARGS='{given}'" if given else "") + "`"
+    script = " ".join(x for x in (".venv/bin/python bench/run_bench.py", given) if x)
+    made_by += f" (`{script}`)"
     text = (
-        f"# Benchmark results\n\nMade by `{cmd}` on {now} in {time.monotonic() - t0:.0f} s.\n\n"
+        f"# Benchmark results\n\nMade by {made_by} on {now} in {time.monotonic() - t0:.0f} s.\n\n"
         f"- Machine: {machine}\n- Tools: {_tool_versions(args.sim)}\n\n{table}\n"
     )
     print()
