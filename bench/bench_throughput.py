@@ -19,7 +19,8 @@ named by $IMS_PERF_OUT. bench/run_bench.py (section `bench_tb`) turns the lines 
 
 Environment: IMS_BENCH_EVENTS (N, default 5000), IMS_BENCH_ENTRIES (K, default 16, at most
 IMS_ENTRIES), IMS_BENCH_PROFILE=DIR writes a cProfile of the traffic phase to
-DIR/<test>-<sim>.prof (read with `python -m pstats`). Coverage of `pyuvm_bench` goes to
+DIR/<test>-<sim>.prof (read with `python -m pstats`; a relative DIR is taken from the
+repository root). Coverage of `pyuvm_bench` goes to
 $IMS_COV_DIR, default build/bench/cov (not the regression's build/cov).
 """
 
@@ -105,7 +106,8 @@ def profiled(test: str) -> Iterator[None]:
     if not folder:
         yield
         return
-    stem = Path(folder) / f"{test}-{os.environ.get('IMS_SIM', 'sim')}"
+    base = Path(folder) if Path(folder).is_absolute() else _ROOT / folder  # not the sim's cwd
+    stem = base / f"{test}-{os.environ.get('IMS_SIM', 'sim')}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     if os.environ.get("IMS_BENCH_PROFILER", "cprofile") == "pyinstrument":
         from pyinstrument import Profiler  # optional tool, imported only when asked for
