@@ -7,10 +7,10 @@ message accepted at once (AWREADY = WREADY = 1) and answered OKAY in the next cy
 * `plain_loop`: minimal cocotb coroutines, no model: one per-clock loop drives the events and the
   always-ready sink and counts the messages.
 * `pyuvm_bench`: the full pyuvm env of `tb/uvm/` (`ImsBaseTest`): events as sequence items
-  through the event agent's sequencer and driver, the port monitor and the agent monitors, the
-  scoreboard replaying every step into `ImsModel` and comparing every message, the platform
-  handler check and the covergroups sampled from every step; the base test's end-of-test
-  read-backs and final check follow.
+  (bursts of up to 64 events, `EvtBurstItem`) through the event agent's sequencer and driver,
+  the port monitor and the agent monitors, the scoreboard replaying every step into `ImsModel`
+  and comparing every message, the platform handler check and the covergroups sampled from
+  every step; the base test's end-of-test read-backs and final check follow.
 
 Each test times the traffic phase only (`time.perf_counter` from the first event offered to the
 last message answered; bring-up, programming and the end-of-test checks are outside), asserts
@@ -61,6 +61,7 @@ ENTRIES = int(os.environ.get("IMS_BENCH_ENTRIES", "16"))
 # Simulated-time limit: the traffic needs about EVENTS clocks of 10 ns; 10x margin plus bring-up.
 TIMEOUT_US = 500 + EVENTS // 10
 CLK_NS = 10
+BURST = 64  # events per sequence item of the pyuvm bench (EvtBurstItem)
 
 
 def _entries(ims_entries: int) -> int:
@@ -295,11 +296,12 @@ class pyuvm_bench(ImsBaseTest):
         evts0 = mon.counts["events"]
         edge0 = env.harness.edge
         handles = _events(k)
+        events = [(True, h, None) for h in handles]
         port = ctx.evt
         t0, c0 = time.perf_counter(), time.process_time()
         with profiled("pyuvm_bench"):
-            for h in handles:
-                await port.send(True, h)
+            for i in range(0, len(events), BURST):
+                await port.send_burst(events[i : i + BURST])
             await env.settle(tail=0)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         events = mon.counts["events"] - evts0

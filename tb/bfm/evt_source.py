@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,17 +33,37 @@ class EvtSourceConfig:
     idle_junk: bool = True
 
 
-@dataclass(eq=False)
 class EvtOp:
-    """One event and the edge of its handshake."""
+    """One event and the edge of its handshake. `done` (a cocotb `Event`) is made only when
+    someone asks for it: a long burst of events needs no `Event` per event."""
 
-    ims: bool
-    handle: int
-    pasid: int | None
-    edge: int | None = None
-    done: Event = field(default_factory=Event)
-    at: int | None = None  # first edge after which EVT_VALID may be driven
-    junk_pasid: int = 0  # evt_pasid driven when `pasid` is None (must be ignored, IMS-051)
+    __slots__ = ("_done", "at", "edge", "handle", "ims", "junk_pasid", "pasid")
+
+    def __init__(self, ims: bool, handle: int, pasid: int | None, junk_pasid: int = 0) -> None:
+        self.ims = ims
+        self.handle = handle
+        self.pasid = pasid
+        self.edge: int | None = None
+        self.at: int | None = None  # first edge after which EVT_VALID may be driven
+        self.junk_pasid = junk_pasid  # evt_pasid driven when `pasid` is None (ignored, IMS-051)
+        self._done: Event | None = None
+
+    @property
+    def done(self) -> Event:
+        """Set at the event's handshake edge."""
+        if self._done is None:
+            self._done = Event()
+            if self.edge is not None:
+                self._done.set()
+        return self._done
+
+    def _taken(self, k: int) -> None:
+        self.edge = k
+        if self._done is not None:
+            self._done.set()
+
+    def __repr__(self) -> str:
+        return f"EvtOp(ims={self.ims}, handle={self.handle}, pasid={self.pasid}, edge={self.edge})"
 
 
 class EvtSource:
@@ -72,15 +93,21 @@ class EvtSource:
         self._idle.set()
         self.sent = 0
         self._o = {n: SignalWriter(getattr(self.bus, n)) for n in SIGNALS if n != "ready"}
+        self._k_ready = self.v.key("ready")
         sampler.on_edge(self._edge)
 
     def send_nowait(self, ims: bool, handle: int, pasid: int | None = None) -> EvtOp:
         """Queue one event; `pasid=None` sends it with evt_pasid_valid = 0."""
-        op = EvtOp(bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF)
-        op.junk_pasid = self._junk(20)
+        op = EvtOp(
+            bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF, self._junk(20)
+        )
         self._q.append(op)
         self._idle.clear()
         return op
+
+    def send_many(self, events: Iterable[tuple[bool, int, int | None]]) -> list[EvtOp]:
+        """Queue a burst of (ims, handle, pasid) events, in order (as `send_nowait` each)."""
+        return [self.send_nowait(ims, handle, pasid) for ims, handle, pasid in events]
 
     async def send(self, ims: bool, handle: int, pasid: int | None = None) -> int:
         """Send one event; returns the edge of its handshake."""
@@ -99,26 +126,26 @@ class EvtSource:
             await self._idle.wait()
 
     def _edge(self, k: int) -> None:
-        in_reset = self._rst is not None and self._sampler.values[self._rst] != 1
+        vals = self._sampler.values
+        in_reset = self._rst is not None and vals[self._rst] != 1
+        cur = self._cur
         if in_reset:
-            if self._cur is not None:  # not taken: send it again after reset
-                self._cur.at = None
-                self._q.appendleft(self._cur)
-                self._cur = None
-        elif self._cur is not None and self.v.bit("ready"):
-            self._cur.edge = k
-            self._cur.done.set()
-            self._cur = None
+            if cur is not None:  # not taken: send it again after reset
+                cur.at = None
+                self._q.appendleft(cur)
+                self._cur = cur = None
+        elif cur is not None and vals[self._k_ready] == 1:
+            cur._taken(k)
+            self._cur = cur = None
             self._last_edge = k
             self.sent += 1
-        if self._cur is None and self._q and not in_reset:
+        if cur is None and self._q and not in_reset:
             op = self._q[0]
             if op.at is None:
                 op.at = k + self.cfg.gap.draw(self.rng)
             if k >= op.at:
-                self._cur = self._q.popleft()
+                self._cur = cur = self._q.popleft()
         o = self._o
-        cur = self._cur
         if cur is not None:
             o["valid"].put(1)
             o["ims"].put(int(cur.ims))
@@ -132,7 +159,7 @@ class EvtSource:
                 o["handle"].put(self._junk(16))
                 o["pasid_valid"].put(self._junk(1))
                 o["pasid"].put(self._junk(20))
-        if self.idle and not self._idle.is_set():
+        if cur is None and not self._q and not self._idle.is_set():
             self._idle.set()
 
     def _junk(self, bits: int) -> int:

@@ -14,6 +14,7 @@ Every offset comes from `imsmodel.regmap` (through the register model or `entry_
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from bfm.common import Delay
 from imsmodel import regmap as rm
 from uvm.platform import Binding, PlatformModel
 from uvm.reg_model import ImsReg, ImsRegBlock
-from uvm.sequences.items import EvtItem, RegItem, SinkItem
+from uvm.sequences.items import EvtBurstItem, EvtItem, RegItem, SinkItem
 
 if TYPE_CHECKING:
     from uvm.env import ImsUvmEnv
@@ -120,6 +121,17 @@ class EvtPort(uvm_sequence):
         self, ims: bool, handle: int, pasid: int | None = None, *, wait: bool = False
     ) -> EvtItem:
         item = EvtItem(ims=ims, handle=handle, pasid=pasid)
+        await self.start_item(item)
+        await self.finish_item(item)
+        if wait:
+            await item.wait()
+        return item
+
+    async def send_burst(
+        self, events: Sequence[tuple[bool, int, int | None]], *, wait: bool = False
+    ) -> EvtBurstItem:
+        """A burst of (ims, handle, pasid) events as one item (queued in order)."""
+        item = EvtBurstItem(events=events)
         await self.start_item(item)
         await self.finish_item(item)
         if wait:

@@ -8,13 +8,15 @@ sequences can therefore queue many accesses (reads and writes interleaved, sever
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pyuvm import uvm_sequence_item
 
 from bfm.axil_master import AxilMaster, AxilRead, AxilWrite, WriteOrder
 from bfm.common import Delay
 from bfm.evt_source import EvtOp, EvtSource
 
-__all__ = ["EvtItem", "RegItem", "SinkItem"]
+__all__ = ["EvtBurstItem", "EvtItem", "RegItem", "SinkItem"]
 
 
 class RegItem(uvm_sequence_item):
@@ -110,6 +112,43 @@ class EvtItem(uvm_sequence_item):
     def __str__(self) -> str:
         p = "" if self.pasid is None else f" pasid=0x{self.pasid:05x}"
         return f"EVENT {'IMS' if self.ims else 'MSI-X'}[{self.handle}]{p}"
+
+
+class EvtBurstItem(uvm_sequence_item):
+    """A burst of events, queued in the event BFM in order by one driver call (the BFM still
+    idles its configured gap before each). Long event streams go through the sequencer as bursts:
+    each item costs a few task switches, the events of a burst none."""
+
+    def __init__(
+        self,
+        name: str = "evt_burst",
+        *,
+        events: Sequence[tuple[bool, int, int | None]],
+        blocking: bool = False,
+    ) -> None:
+        super().__init__(name)
+        self.events = [
+            (bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF)
+            for ims, handle, pasid in events
+        ]
+        self.blocking = blocking
+        self.ops: list[EvtOp] = []
+
+    def issue(self, source: EvtSource) -> None:
+        self.ops = source.send_many(self.events)
+
+    async def wait(self) -> None:
+        """Wait for the handshake of the burst's last event (events are taken in order)."""
+        assert len(self.ops) == len(self.events), f"{self} was never issued"
+        if self.ops:
+            await self.ops[-1].done.wait()
+
+    @property
+    def edges(self) -> list[int | None]:
+        return [op.edge for op in self.ops]
+
+    def __str__(self) -> str:
+        return f"EVENT BURST of {len(self.events)}"
 
 
 class SinkItem(uvm_sequence_item):
