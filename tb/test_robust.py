@@ -62,7 +62,7 @@ from cocotb.types import LogicArray  # noqa: E402
 
 from bfm.axil_master import AxilMasterConfig, AxilRead, AxilWrite  # noqa: E402
 from bfm.axil_sink import AxilSinkConfig, SinkWrite  # noqa: E402
-from bfm.clocking import EdgeSampler  # noqa: E402
+from bfm.clocking import EdgeSampler, Snapshot  # noqa: E402
 from bfm.common import Delay, ProtocolError  # noqa: E402
 from bfm.evt_source import EvtOp, EvtSourceConfig  # noqa: E402
 from bfm.monitors import (  # noqa: E402
@@ -1366,9 +1366,10 @@ class ProbeSampler(EdgeSampler):
         self.inject: dict[str, int | None] = {}
         self.caught: ProtocolError | None = None
 
-    def sample_now(self) -> dict[str, int | None]:
+    def sample_now(self) -> Snapshot:
         snap = super().sample_now()
-        snap.update(self.inject)
+        for key, value in self.inject.items():  # keyed by signal path (slots are per sampler)
+            snap[self.slot(key)] = value
         return snap
 
     def start(self) -> None:
@@ -1520,7 +1521,7 @@ async def _x_monitor(run: Run) -> None:
     forced = await force_works(dut)
     if not forced and "icarus" in sim.lower():
         raise AssertionError("Force on an output port had no effect on Icarus")
-    keys = {name: env.sampler.watch_signal(dut[name]._path, dut[name]) for name in DUT_OUTPUTS}
+    keys = {name: str(dut[name]._path) for name in DUT_OUTPUTS}  # the samplers' signal keys
     run.phase = "injected faults (both simulators)"
     for name in DUT_OUTPUTS:
         await proof.expect_raise(

@@ -11,6 +11,12 @@ counter `edge` (k = number of rising edges the sampler has seen) and calls the c
 registration order, synchronously. Handshake "at edge k" therefore means valid && ready were both 1
 in the snapshot published at edge k. Callbacks drive their outputs from inside the callback, which
 runs right after edge k, so the DUT sees the new values at edge k+1.
+
+A snapshot is a list indexed by the slot `watch_signal` returned (one list per edge, no keys to
+hash). Reading is the per-clock cost every component pays, so it is as cheap as the simulator
+allows: on a two-state simulator (Verilator: no X/Z can exist) signals up to 32 bits are read as
+integers by the raw GPI call; on a four-state one (Icarus) as bit strings, each distinct string
+converted once (a memo: the values on a bus repeat), "x"/"z" anywhere giving None.
 """
 
 from __future__ import annotations
@@ -23,10 +29,17 @@ from cocotb.task import Task
 from cocotb.triggers import FallingEdge, RisingEdge
 from cocotb_bus.bus import Bus
 
-__all__ = ["BusView", "EdgeSampler", "Snapshot"]
+__all__ = ["BusView", "EdgeSampler", "Snapshot", "two_state"]
 
-#: Sampled signal values of one edge: signal key -> int, or None when X/Z (not resolvable).
-Snapshot = dict[str, int | None]
+#: Sampled signal values of one edge, by slot: an int, or None when X/Z (not resolvable).
+Snapshot = list[int | None]
+
+_MEMO_MAX = 1 << 16  # bit strings remembered by a four-state sampler before it starts afresh
+
+
+def two_state() -> bool:
+    """True on a simulator whose signals hold only 0/1 (Verilator): X/Z cannot be sampled."""
+    return "verilator" in (cocotb.SIM_NAME or "").lower()
 
 
 def _binstr_reader(handle: Any) -> Callable[[], str]:
@@ -42,10 +55,30 @@ def _binstr_reader(handle: Any) -> Callable[[], str]:
     return read
 
 
+def _int_reader(handle: Any) -> Callable[[], int] | None:
+    """A reader of the signal as a non-negative int on a two-state simulator (raw GPI integer
+    read, 32 bits at most), or None when the signal is wider or the handle has no raw access."""
+    raw = getattr(getattr(handle, "_handle", None), "get_signal_val_long", None)
+    try:
+        width = len(handle)
+    except TypeError:
+        width = 1
+    if not callable(raw) or width > 32:
+        return None
+    if width < 32:
+        return raw  # type: ignore[no-any-return]
+    mask = (1 << width) - 1
+
+    def read() -> int:
+        return raw() & mask  # the GPI integer is signed 32-bit
+
+    return read
+
+
 class BusView:
     """Read access to the sampled values of one `Bus` at the current edge."""
 
-    def __init__(self, sampler: EdgeSampler, bus: Bus, keys: dict[str, str]) -> None:
+    def __init__(self, sampler: EdgeSampler, bus: Bus, keys: dict[str, int]) -> None:
         self._sampler = sampler
         self.bus = bus
         self._keys = keys
@@ -58,8 +91,8 @@ class BusView:
         """A single-bit control sampled for the current edge; X/Z reads as 0 (monitors flag it)."""
         return self._sampler.values[self._keys[attr]] == 1
 
-    def key(self, attr: str) -> str:
-        """The snapshot key of `attr`."""
+    def key(self, attr: str) -> int:
+        """The snapshot slot of `attr`."""
         return self._keys[attr]
 
 
@@ -69,26 +102,39 @@ class EdgeSampler:
     def __init__(self, clk: Any) -> None:
         self.clk = clk
         self.edge = 0
-        self.values: Snapshot = {}
-        self._handles: dict[str, Any] = {}
-        self._readers: dict[str, Callable[[], str]] = {}
+        self.values: Snapshot = []
+        self.names: list[str] = []  # slot -> key given to `watch_signal`
+        self._slots: dict[str, int] = {}
+        self._readers: list[Callable[[], Any]] = []
+        self._two_state = two_state()
+        self._memo: dict[str, int | None] = {}
         self._callbacks: list[Callable[[int], None]] = []
         self._task: Task[None] | None = None
 
-    def watch_signal(self, key: str, handle: Any) -> str:
-        """Sample `handle` under `key` (idempotent)."""
-        if key not in self._handles:
-            self._handles[key] = handle
-            self._readers[key] = _binstr_reader(handle)
-            self.values[key] = None
-        return key
+    def watch_signal(self, key: str, handle: Any) -> int:
+        """Sample `handle` under `key` (idempotent); returns its slot in `values`."""
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = len(self.names)
+            self.names.append(key)
+            reader = _int_reader(handle) if self._two_state else None
+            if reader is None:
+                binstr = _binstr_reader(handle)
+                reader = binstr if not self._two_state else _parsed(binstr)
+            self._readers.append(reader)
+            self.values.append(None)
+        return slot
 
     def watch(self, bus: Bus) -> BusView:
         """Sample every signal of `bus`; returns a view keyed by the bus attribute names."""
-        keys: dict[str, str] = {}
+        keys: dict[str, int] = {}
         for attr, handle in bus._signals.items():
             keys[attr] = self.watch_signal(handle._path, handle)
         return BusView(self, bus, keys)
+
+    def slot(self, key: str) -> int:
+        """The slot of a watched signal, by the key it was watched under."""
+        return self._slots[key]
 
     def on_edge(self, callback: Callable[[int], None]) -> None:
         """Call `callback(k)` right after every rising edge k, after the earlier-registered ones."""
@@ -106,26 +152,46 @@ class EdgeSampler:
 
     def sample_now(self) -> Snapshot:
         """Read every watched signal now (X/Z anywhere in a signal reads as None)."""
-        try:  # the common case, every signal resolvable: one comprehension, no per-signal try
-            return {key: int(read(), 2) for key, read in self._readers.items()}
-        except ValueError:  # a bit is X, Z, U, W, ... somewhere: again, signal by signal
+        if self._two_state:
+            return [read() for read in self._readers]
+        memo = self._memo
+        strs = [read() for read in self._readers]
+        try:  # the common case: every bit string seen before
+            return [memo[s] for s in strs]
+        except KeyError:
             pass
-        snap: Snapshot = {}
-        for key, read in self._readers.items():
-            try:
-                snap[key] = int(read(), 2)
-            except ValueError:
-                snap[key] = None
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        snap: Snapshot = []
+        for s in strs:
+            v = memo.get(s, -1)
+            if v == -1:
+                try:
+                    v = int(s, 2)
+                except ValueError:  # a bit is X, Z, U, W, ... somewhere
+                    v = None
+                memo[s] = v
+            snap.append(v)
         return snap
 
     async def _run(self) -> None:
         fall = FallingEdge(self.clk)
         rise = RisingEdge(self.clk)
+        callbacks = self._callbacks
         while True:
             await fall
             snap = self.sample_now()
             await rise
-            self.edge += 1
+            k = self.edge = self.edge + 1
             self.values = snap
-            for cb in self._callbacks:
-                cb(self.edge)
+            for cb in callbacks:
+                cb(k)
+
+
+def _parsed(binstr: Callable[[], str]) -> Callable[[], int]:
+    """An int reader from a bit-string reader (two-state: always resolvable)."""
+
+    def read() -> int:
+        return int(binstr(), 2)
+
+    return read

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import cocotb
 
 __all__ = [
     "RESP_CODE",
@@ -15,6 +18,14 @@ __all__ = [
     "chance",
     "resp_name",
 ]
+
+_DEPOSIT = 0  # cocotb.handle._GPISetAction.DEPOSIT: the simulator's ordinary (inertial) write
+
+
+def _raw_writes() -> bool:
+    """Signal writes may go to the simulator at once (two-state Verilator, see SignalWriter)."""
+    return "verilator" in (cocotb.SIM_NAME or "").lower()
+
 
 #: AXI resp[1:0] encodings by the names the model API uses.
 RESP_CODE: dict[str, int] = {"OKAY": 0, "EXOKAY": 1, "SLVERR": 2, "DECERR": 3}
@@ -58,19 +69,34 @@ def chance(rng: random.Random, prob: float) -> bool:
 
 
 class SignalWriter:
-    """Writes a signal only when the value changes (each write costs a simulator call)."""
+    """Writes a signal only when the value changes (each write costs a simulator call).
 
-    __slots__ = ("_handle", "_last")
+    BFMs write only from edge callbacks, right after a rising edge. On a two-state simulator
+    (Verilator) the write goes straight to the simulator (the raw GPI deposit): Verilator has
+    evaluated the edge before it calls back, and evaluates again after the callback, so the DUT
+    sees the value at the next edge, as with cocotb's own write, which on every simulator waits
+    for the ReadWrite phase (one more simulator callback per clock). Elsewhere (Icarus, where a
+    write during the edge callback could race the flip-flops) it is cocotb's write."""
+
+    __slots__ = ("_handle", "_last", "_raw")
 
     def __init__(self, handle: Any, value: int = 0) -> None:
         self._handle = handle
         self._last = value
+        self._raw: Callable[[int, int], None] | None = None
+        if _raw_writes():
+            raw = getattr(getattr(handle, "_handle", None), "set_signal_val_int", None)
+            if callable(raw) and len(handle) <= 32:
+                self._raw = raw
         handle.value = value
 
     def put(self, value: int) -> None:
         if value != self._last:
             self._last = value
-            self._handle.value = value
+            if self._raw is not None:
+                self._raw(_DEPOSIT, value)
+            else:
+                self._handle.value = value
 
     @property
     def last(self) -> int:
