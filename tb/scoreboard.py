@@ -83,6 +83,7 @@ def _b_str(t: MsgB, msg: Message) -> str:
 
 
 _EVENT_KEY = {o: f"event_{o.value}" for o in EventOutcome}
+_OUTCOME_TEXT = {o: o.value for o in EventOutcome}  # (Enum.value is a Python-level property)
 
 _CAUSE_RULE = {
     "event": "IMS-044",
@@ -97,20 +98,22 @@ def _msg_str(msg: Message) -> str:
     return f"{msg.cause} {t}[{msg.index}] addr=0x{msg.addr:016x} data=0x{msg.data:08x}"
 
 
-class _Lazy:
+class _Lazy(tuple[Any, ...]):
     """A history line or step description that is formatted only when a report shows it:
-    `str()` is `fn(*args)`. Every step and message goes into the history, and formatting them
-    all cost more than checking them; the parts are immutable (frozen transactions, messages,
-    ints, strings), so the text is the one an eager format would have given."""
+    `_Lazy((fn, *args))`, and `str()` is `fn(*args)`. Every step and message goes into the
+    history, and formatting them all cost more than checking them; the parts are immutable
+    (reported transactions, messages, ints, strings), so the text is the one an eager format
+    would have given. (A tuple: made without a Python-level `__init__`.)"""
 
-    __slots__ = ("_args", "_fn")
-
-    def __init__(self, fn: Callable[..., str], *args: Any) -> None:
-        self._fn = fn
-        self._args = args
+    __slots__ = ()
 
     def __str__(self) -> str:
-        return self._fn(*self._args)
+        return str(self[0](*self[1:]))
+
+
+_ARROW = "{} -> {}".format
+_B_RESPS = frozenset(("OKAY", "SLVERR", "DECERR"))
+_B_FAILED = "{} -> MSG_WRITE_FAILED".format
 
 
 Text = str | _Lazy | EvtTxn | MsgAw | MsgW | MsgAccept | MsgB | ResetTxn
@@ -145,6 +148,7 @@ class ImsScoreboard:
         self._last_outcome: EventOutcome | None = None
         self._last_write_off: int | None = None
         self.on_message: list[Callable[[Message, MsgAw], None]] = []
+        self._debug = self.log.isEnabledFor(logging.DEBUG)  # refreshed at every edge
         self._handlers: dict[type, Callable[[Any], None]] = {
             MsgAw: self._msg_aw,
             MsgW: self._msg_w,
@@ -161,7 +165,29 @@ class ImsScoreboard:
         self._buf.append(txn)
 
     def edge_done(self, k: int) -> None:
+        self._debug = self.log.isEnabledFor(logging.DEBUG)
         buf = self._buf
+        while buf and buf[0].complete:
+            self._apply(buf.popleft())
+
+    def on_edge_txns(self, k: int, txns: list[Txn]) -> None:
+        """`on_txn` for each of the transactions of edge k, then `edge_done(k)`."""
+        self._debug = self.log.isEnabledFor(logging.DEBUG)
+        buf = self._buf
+        if buf:
+            buf.extend(txns)
+        else:  # nothing waiting: apply in order until one needs its response
+            handlers = self._handlers
+            for i, t in enumerate(txns):
+                if not t.complete:
+                    buf.extend(txns[i:])
+                    break
+                handler = handlers.get(type(t))
+                if handler is not None:
+                    handler(t)
+                else:
+                    self._apply_slow(t)
+            return
         while buf and buf[0].complete:
             self._apply(buf.popleft())
 
@@ -227,7 +253,8 @@ class ImsScoreboard:
 
     def _note(self, text: Text) -> None:
         self.history.append(text)
-        self.log.debug("%s", text)
+        if self._debug:
+            self.log.debug("%s", text)
 
     # ------------------------------------------------------------------ apply one item
     def _apply(self, txn: Txn) -> None:
@@ -263,9 +290,14 @@ class ImsScoreboard:
         self._last_step = (edge, desc)
 
     def _collect(self, step: Text) -> None:
-        for msg in self.model.take_messages():
-            self._expected.append((msg, step))
-            self._note(_Lazy(_emits_str, msg))
+        msgs = self.model.take_messages()
+        if msgs:
+            hist = self.history
+            for msg in msgs:
+                self._expected.append((msg, step))
+                hist.append(_Lazy((_emits_str, msg)))
+                if self._debug:
+                    self.log.debug("%s", hist[-1])
 
     def _write(self, t: RegWrite) -> None:
         assert t.resp is not None
@@ -316,15 +348,19 @@ class ImsScoreboard:
         self._collect(desc)
 
     def _event(self, t: EvtTxn) -> None:
-        desc = t  # frozen: str(t) is the description
-        self._step(t.edge, desc)
+        # t is never changed after it is reported: str(t) is the description
+        last = self._last_step
+        if last is not None and last[0] == t.edge:
+            self._step(t.edge, t)  # reports IMS-081
+        self._last_step = (t.edge, t)
         outcome = self.model.event(t.ims, t.handle, t.pasid if t.pasid_valid else None)
-        self.stats["events"] += 1
-        self.stats[_EVENT_KEY[outcome]] += 1
+        stats = self.stats
+        stats["events"] += 1
+        stats[_EVENT_KEY[outcome]] += 1
         self._last_outcome = outcome
         self._last_write_off = None
-        self._note(_Lazy("{} -> {}".format, desc, outcome.value))
-        self._collect(desc)
+        self._note(_Lazy((_ARROW, t, _OUTCOME_TEXT[outcome])))
+        self._collect(t)
 
     def _reset(self, t: ResetTxn) -> None:
         self.model.reset()
@@ -342,31 +378,34 @@ class ImsScoreboard:
         self.model.message_accepted()
 
     def _msg_b(self, t: MsgB) -> None:
-        if t.resp not in ("OKAY", "SLVERR", "DECERR"):
+        if t.resp not in _B_RESPS:
             self._fail(f"message B response {t.resp} at edge {t.edge}")
             return
-        if self.model.outstanding <= 0:
+        outstanding = self.model.outstanding
+        if outstanding <= 0:
             self._fail(f"B for message #{t.seq} but the model has no message in flight")
             return
-        if self.model.outstanding <= self.model.unaccepted:  # none accepted awaits its B
+        if outstanding <= self.model.unaccepted:  # none accepted awaits its B
             self._fail(f"B for message #{t.seq} before the model's message was accepted (IMS-073)")
             return
         msg = self.model.b_response(t.resp)
         self.stats["msg_b"] += 1
-        desc = _Lazy(_b_str, t, msg)
+        desc = _Lazy((_b_str, t, msg))
         if t.resp != "OKAY" and not msg.raise_:
             self._step(t.edge, desc)  # IMS-053: a logged B error is a step
             self.stats["msg_b_errors"] += 1
             self._last_outcome = None
             self._last_write_off = None
-            self._note(_Lazy("{} -> MSG_WRITE_FAILED".format, desc))
+            self._note(_Lazy((_B_FAILED, desc)))
         else:
             self._note(desc)
         self._collect(desc)
 
     # ------------------------------------------------------------------ messages
     def _msg_aw(self, t: MsgAw) -> None:
-        self._note(t)
+        self.history.append(t)
+        if self._debug:
+            self.log.debug("%s", t)
         if t.prot != 0:
             self._fail(f"message #{t.seq} AWPROT={t.prot}, must be 0 (IMS-013/IMS-070)")
         if self._aw_i >= len(self._expected):
@@ -387,7 +426,9 @@ class ImsScoreboard:
             cb(msg, t)
 
     def _msg_w(self, t: MsgW) -> None:
-        self._note(t)
+        self.history.append(t)
+        if self._debug:
+            self.log.debug("%s", t)
         if t.strb != 0xF:
             self._fail(f"message #{t.seq} WSTRB=0x{t.strb:x}, must be 0xF (IMS-070)")
         if self._w_i >= len(self._expected):

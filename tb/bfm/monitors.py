@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,11 +35,13 @@ __all__ = [
     "DUT_OUTPUTS",
     "DUT_VALID_READY_OUTPUTS",
     "ChannelChecker",
+    "EdgeTxns",
     "EvtTxn",
     "ImsMonitor",
     "MsgAccept",
     "MsgAw",
     "MsgB",
+    "MsgTxn",
     "MsgW",
     "RegRead",
     "RegWrite",
@@ -59,7 +62,10 @@ DUT_OUTPUTS = (
 
 
 # ---------------------------------------------------------------------- transactions
-@dataclass(eq=False)
+# The reported transactions are never changed after they are reported (RegWrite/RegRead only get
+# their response filled in); the classes are slotted, not frozen: a frozen dataclass's __init__
+# costs several times as much, and the monitor makes five of them per clock at full traffic.
+@dataclass(eq=False, slots=True)
 class RegWrite:
     """Register write step at its commit edge `edge`; `resp` arrives with the B handshake."""
 
@@ -84,7 +90,7 @@ class RegWrite:
         )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RegRead:
     """Register read step at its AR handshake edge `edge`; data/resp arrive with R."""
 
@@ -104,7 +110,7 @@ class RegRead:
         return f"@{self.edge} READ 0x{self.addr:04x} -> {d} {self.resp} (R @{self.r_edge})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EvtTxn:
     edge: int
     ims: bool
@@ -119,7 +125,7 @@ class EvtTxn:
         return f"@{self.edge} EVENT {'IMS' if self.ims else 'MSI-X'}[{self.handle}]{p}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MsgAw:
     edge: int
     seq: int
@@ -132,7 +138,7 @@ class MsgAw:
         return f"@{self.edge} MSG#{self.seq} AW addr=0x{self.addr:016x} prot={self.prot}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MsgW:
     edge: int
     seq: int
@@ -145,10 +151,14 @@ class MsgW:
         return f"@{self.edge} MSG#{self.seq} W data=0x{self.data:08x} strb=0x{self.strb:x}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MsgAccept:
+    """Message `seq` has both its AW and its W (`aw`, `w`: their transactions) at `edge`."""
+
     edge: int
     seq: int
+    aw: MsgAw | None = None
+    w: MsgW | None = None
 
     complete = True
 
@@ -156,7 +166,7 @@ class MsgAccept:
         return f"@{self.edge} MSG#{self.seq} accepted (AW+W done)"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MsgB:
     edge: int
     seq: int
@@ -168,7 +178,7 @@ class MsgB:
         return f"@{self.edge} MSG#{self.seq} B {self.resp}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ResetTxn:
     edge: int
 
@@ -179,6 +189,7 @@ class ResetTxn:
 
 
 Txn = RegWrite | RegRead | EvtTxn | MsgAw | MsgW | MsgAccept | MsgB | ResetTxn
+MsgTxn = MsgAw | MsgW | MsgAccept | MsgB
 _MUTABLE = (RegWrite, RegRead)  # their response is filled in after they are reported
 
 
@@ -188,9 +199,43 @@ class TxnListener(Protocol):
     def edge_done(self, k: int) -> None: ...
 
 
+class EdgeTxns:
+    """What the monitor reported at edge k, for listeners that take a whole edge at once
+    (`ImsMonitor.add_edge_listener`): `txns` in report order, and the same split by port: the
+    message-port transactions `msgs`, the register steps `regs`, the `event` and the `reset` of
+    the edge; `responses` counts the register B/R responses filled into earlier `RegWrite` /
+    `RegRead` objects at this edge. Edges with none of these are not reported."""
+
+    __slots__ = ("edge", "event", "msgs", "regs", "reset", "responses", "txns")
+
+    def __init__(
+        self,
+        edge: int,
+        txns: list[Txn],
+        msgs: list[MsgTxn],
+        regs: list[RegWrite | RegRead],
+        event: EvtTxn | None,
+        reset: ResetTxn | None,
+        responses: int,
+    ) -> None:
+        self.edge = edge
+        self.txns = txns
+        self.msgs = msgs
+        self.regs = regs
+        self.event = event
+        self.reset = reset
+        self.responses = responses
+
+    def __repr__(self) -> str:
+        return f"EdgeTxns(@{self.edge}: {', '.join(str(t) for t in self.txns)})"
+
+
 # ---------------------------------------------------------------------- channel checker
 class ChannelChecker:
-    """valid/ready rules of one channel; `step(k)` returns True on a handshake at edge k."""
+    """valid/ready rules of one channel; `step(k, vals)` returns True on a handshake at edge k.
+
+    The payload is read only while a transfer is stalled (VALID && !READY): that is the only time
+    it must stay stable, and a transfer that is taken at once needs no copy of it."""
 
     def __init__(
         self, mon: ImsMonitor, view: BusView, valid: str, ready: str, payload: tuple[str, ...]
@@ -200,9 +245,8 @@ class ChannelChecker:
         self.valid = valid
         self.ready = ready
         self.payload = payload
-        self.name = view.key(valid)
-        # snapshot keys, resolved once (step runs for every channel at every edge)
-        self._sampler = mon.sampler
+        self.name = view.bus._signals[valid]._path
+        # snapshot slots, resolved once (step runs for every channel at every edge)
         self._k_valid = view.key(valid)
         self._k_ready = view.key(ready)
         self._k_payload = tuple(view.key(p) for p in payload)
@@ -212,25 +256,30 @@ class ChannelChecker:
     def reset(self) -> None:
         self._stalled = False
 
-    def step(self, k: int) -> bool:
-        vals = self._sampler.values
+    def step(self, k: int, vals: list[int | None]) -> bool:
         valid = vals[self._k_valid]
-        if valid == 0 and not self._stalled:
+        if self._stalled:
+            return self._stalled_step(k, vals, valid)
+        if valid == 0:
             return False
         ready = vals[self._k_ready]
+        if valid == 1 and ready != 1:  # a stall starts: hold the payload from here on
+            self._stalled = True
+            self._held = tuple([vals[p] for p in self._k_payload])
+            return False
+        return valid == 1  # VALID X/Z: no handshake (the X check names the signal)
+
+    def _stalled_step(self, k: int, vals: list[int | None], valid: int | None) -> bool:
+        ready = vals[self._k_ready]
         pay = tuple([vals[p] for p in self._k_payload])
-        if self._stalled:
-            if valid != 1:
-                self.mon.error(k, f"{self.name} dropped before READY (valid/ready rule)")
-            elif pay != self._held:
-                changed = [
-                    p for p, a, b in zip(self.payload, self._held, pay, strict=True) if a != b
-                ]
-                self.mon.error(k, f"{self.name}: payload {changed} changed while VALID && !READY")
-        hs = valid == 1 and ready == 1
+        if valid != 1:
+            self.mon.error(k, f"{self.name} dropped before READY (valid/ready rule)")
+        elif pay != self._held:
+            changed = [p for p, a, b in zip(self.payload, self._held, pay, strict=True) if a != b]
+            self.mon.error(k, f"{self.name}: payload {changed} changed while VALID && !READY")
         self._stalled = valid == 1 and ready != 1
         self._held = pay
-        return hs
+        return valid == 1 and ready == 1
 
 
 # ---------------------------------------------------------------------- the monitor
@@ -281,8 +330,17 @@ class ImsMonitor:
             self.ch_saw, self.ch_sw, self.ch_sb, self.ch_sar, self.ch_sr,
             self.ch_e, self.ch_maw, self.ch_mw, self.ch_mb,
         )  # fmt: skip
+        self._reg_valids = tuple(
+            ch._k_valid for ch in (self.ch_saw, self.ch_sw, self.ch_sb, self.ch_sar, self.ch_sr)
+        )
+        # payload slots of the handshakes this monitor reports
+        self._p_maw = (m.key("awaddr"), m.key("awprot"))
+        self._p_mw = (m.key("wdata"), m.key("wstrb"))
+        self._p_mb = m.key("bresp")
+        self._p_e = (e.key("ims"), e.key("handle"), e.key("pasid_valid"), e.key("pasid"))
         self.listeners: list[TxnListener] = []
-        # recent transactions for error reports: the frozen ones are kept as objects and
+        self.edge_listeners: list[Callable[[EdgeTxns], None]] = []
+        # recent transactions for error reports: the reported ones are kept as objects and
         # formatted only when a report needs them; RegWrite/RegRead (filled in later) as text
         self.history: deque[str | Txn] = deque(maxlen=64)
         self.counts: dict[str, int] = {
@@ -291,21 +349,32 @@ class ImsMonitor:
         self._rst_prev: int | None = None
         self.release_edge: int | None = None
         self._seen_reset_edge = False
+        self._new_edge()
         self._clear_state()
         sampler.on_edge(self._edge)
+
+    def _new_edge(self) -> None:
+        self._txns: list[Txn] = []
+        self._msgs: list[MsgTxn] = []
+        self._regs: list[RegWrite | RegRead] = []
+        self._event: EvtTxn | None = None
+        self._reset: ResetTxn | None = None
+        self._responses = 0
 
     def _clear_state(self) -> None:
         # requests the DUT forgets in reset: their responses will never come
         for wr in getattr(self, "_wait_b", ()):
             wr.resp = "RESET"
+            self._responses += 1
         for rd in getattr(self, "_wait_r", ()):
             rd.resp = "RESET"
+            self._responses += 1
         self._s_aw: deque[tuple[int, int, int]] = deque()  # (edge, addr, prot)
         self._s_w: deque[tuple[int, int, int]] = deque()  # (edge, data, strb)
         self._wait_b: deque[RegWrite] = deque()
         self._wait_r: deque[RegRead] = deque()
-        self._m_aw: deque[int] = deque()  # edges of message AWs not yet paired with a W
-        self._m_w: deque[int] = deque()
+        self._m_aw: deque[MsgAw] = deque()  # message AWs not yet paired with a W
+        self._m_w: deque[MsgW] = deque()
         self._msg_aw_seq = 0
         self._msg_w_seq = 0
         self._msg_accepted = 0  # messages with AW and W done
@@ -316,7 +385,12 @@ class ImsMonitor:
 
     # ------------------------------------------------------------------ reporting
     def add_listener(self, listener: TxnListener) -> None:
+        """`listener.on_txn(t)` for every transaction, `edge_done(k)` after every edge."""
         self.listeners.append(listener)
+
+    def add_edge_listener(self, listener: Callable[[EdgeTxns], None]) -> None:
+        """`listener(EdgeTxns)` once per edge that reported anything, after the `listeners`."""
+        self.edge_listeners.append(listener)
 
     def error(self, k: int, text: str) -> None:
         msg = f"protocol error at edge {k}: {text}"
@@ -332,10 +406,8 @@ class ImsMonitor:
             raise ProtocolError(f"{msg}\n recent transactions:\n  {tail}")
 
     def _emit(self, txn: Txn) -> None:
-        self.history.append(str(txn) if type(txn) in _MUTABLE else txn)
-        self.log.debug("%s", txn)
-        for lst in self.listeners:
-            lst.on_txn(txn)
+        """Report `txn` (delivered with the rest of its edge, in order, by `_done`)."""
+        self._txns.append(txn)
 
     # ------------------------------------------------------------------ per edge
     def _edge(self, k: int) -> None:
@@ -347,38 +419,61 @@ class ImsMonitor:
             if rst is None:
                 self.error(k, "rst_n is X/Z")
             if rst_prev == 0:
-                self._check_outputs(k, in_reset=True)
+                self._check_outputs(k, vals, in_reset=True)
             if not self._seen_reset_edge or rst_prev == 1:
                 self._clear_state()
-                self._emit(ResetTxn(k))
+                self._reset = ResetTxn(k)
+                self._emit(self._reset)
             self._seen_reset_edge = True
             self._done(k)
             return
         if rst_prev == 0:
             self.release_edge = k  # first edge with rst_n sampled 1 (IMS-011 counts from here)
-        if self._seen_reset_edge:
-            self._check_outputs(k, in_reset=False)
-        self._msg_port(k)
-        steps = self._reg_port(k)
-        if self.ch_e.step(k):
-            e = self.e
+        if self._seen_reset_edge and None in vals:  # the common case: everything resolvable
+            self._check_outputs(k, vals, in_reset=False)
+        self._msg_port(k, vals)
+        steps = self._reg_port(k, vals)
+        if self.ch_e.step(k, vals):
+            ims, handle, pasid_valid, pasid = self._p_e
             steps += 1
             self.counts["events"] += 1
-            self._emit(
-                EvtTxn(k, e("ims") == 1, _int(e("handle")), e("pasid_valid") == 1, _int(e("pasid")))
+            self._event = EvtTxn(
+                k, vals[ims] == 1, _int(vals[handle]), vals[pasid_valid] == 1, _int(vals[pasid])
             )
+            self._emit(self._event)
         if steps > 1:
             self.error(k, f"{steps} steps at one edge (IMS-081: write commit, AR, event)")
         self._done(k)
 
     def _done(self, k: int) -> None:
+        """The edge is complete: record its transactions, deliver them to the `listeners`
+        (`on_txn` each, in order, then `edge_done`) and, if anything happened, to the
+        `edge_listeners` as one `EdgeTxns`."""
+        txns = self._txns
+        if txns:
+            if self._regs or self._reset:  # RegWrite/RegRead change later: keep today's text
+                self.history.extend(str(t) if type(t) in _MUTABLE else t for t in txns)
+            else:
+                self.history.extend(txns)
+            if self.log.isEnabledFor(logging.DEBUG):
+                for t in txns:
+                    self.log.debug("%s", t)
+            for t in txns:
+                for lst in self.listeners:
+                    lst.on_txn(t)
         for lst in self.listeners:
             lst.edge_done(k)
+        if txns or self._responses:
+            bundle = EdgeTxns(
+                k, txns, self._msgs, self._regs, self._event, self._reset, self._responses
+            )
+            self._new_edge()
+            for fn in self.edge_listeners:
+                fn(bundle)
 
-    def _check_outputs(self, k: int, *, in_reset: bool) -> None:
-        vals = self.sampler.values
+    def _check_outputs(self, k: int, vals: list[int | None], *, in_reset: bool) -> None:
         if not in_reset and None not in [vals[key] for key in self._out_key_list]:
-            return  # the common case: every output resolvable
+            return  # every output resolvable (an input was X/Z: not this check's business)
         bad = [n for n, key in self._out_keys.items() if vals[key] is None]
         if bad:
             self.error(k, f"DUT outputs X/Z: {', '.join(bad)} (IMS-010)")
@@ -387,29 +482,43 @@ class ImsMonitor:
             if hot:
                 self.error(k, f"valid/ready outputs 1 during reset: {', '.join(hot)} (IMS-010)")
 
-    def _msg_port(self, k: int) -> None:
-        m = self.m
-        aw = self.ch_maw.step(k)
-        w = self.ch_mw.step(k)
-        b = self.ch_mb.step(k)
+    def _reg_stalled(self) -> bool:
+        return (
+            self.ch_saw._stalled
+            or self.ch_sw._stalled
+            or self.ch_sb._stalled
+            or self.ch_sar._stalled
+            or self.ch_sr._stalled
+        )
+
+    def _msg(self, txn: MsgTxn) -> None:
+        self._msgs.append(txn)
+        self._emit(txn)
+
+    def _msg_port(self, k: int, vals: list[int | None]) -> None:
+        aw = self.ch_maw.step(k, vals)
+        w = self.ch_mw.step(k, vals)
+        b = self.ch_mb.step(k, vals)
         if aw:
-            self._emit(MsgAw(k, self._msg_aw_seq, _int(m("awaddr")), _int(m("awprot"))))
+            addr, prot = self._p_maw
+            t_aw = MsgAw(k, self._msg_aw_seq, _int(vals[addr]), _int(vals[prot]))
+            self._msg(t_aw)
             self._msg_aw_seq += 1
-            self._m_aw.append(k)
+            self._m_aw.append(t_aw)
         if w:
-            self._emit(MsgW(k, self._msg_w_seq, _int(m("wdata")), _int(m("wstrb"))))
+            data, strb = self._p_mw
+            t_w = MsgW(k, self._msg_w_seq, _int(vals[data]), _int(vals[strb]))
+            self._msg(t_w)
             self._msg_w_seq += 1
-            self._m_w.append(k)
+            self._m_w.append(t_w)
         while self._m_aw and self._m_w:
-            self._m_aw.popleft()
-            self._m_w.popleft()
             seq = self._msg_accepted
             self._msg_accepted += 1
             self._accept_edge[seq] = k
             self.counts["messages"] += 1
-            self._emit(MsgAccept(k, seq))
+            self._msg(MsgAccept(k, seq, self._m_aw.popleft(), self._m_w.popleft()))
         if b:
-            resp = resp_name(m("bresp"))
+            resp = resp_name(vals[self._p_mb])
             seq = self._msg_b_seq
             if seq >= self._msg_aw_seq:
                 # IMS-074: a B with no write in flight is ignored by the DUT
@@ -421,15 +530,27 @@ class ImsMonitor:
                 self.error(k, f"m_axil B for message #{seq} before its AW and W both completed")
             self._msg_b_seq += 1
             self.counts["msg_b"] += 1
-            self._emit(MsgB(k, seq, resp))
+            self._msg(MsgB(k, seq, resp))
 
-    def _reg_port(self, k: int) -> int:
+    def _reg_port(self, k: int, vals: list[int | None]) -> int:
+        saw, sw, sb, sar, sr = self._reg_valids
+        if (
+            vals[saw] == 0
+            and vals[sw] == 0
+            and vals[sb] == 0
+            and vals[sar] == 0
+            and vals[sr] == 0
+            and not self._reg_stalled()
+        ):
+            return 0  # every register channel idle (what the five `step`s would find)
+        aw = self.ch_saw.step(k, vals)
+        w = self.ch_sw.step(k, vals)
+        b = self.ch_sb.step(k, vals)
+        ar = self.ch_sar.step(k, vals)
+        r = self.ch_sr.step(k, vals)
+        if not (aw or w or b or ar or r):
+            return 0  # no register handshake at this edge
         s = self.s
-        aw = self.ch_saw.step(k)
-        w = self.ch_sw.step(k)
-        b = self.ch_sb.step(k)
-        ar = self.ch_sar.step(k)
-        r = self.ch_sr.step(k)
         steps = 0
         if b:
             if not self._wait_b:
@@ -438,6 +559,7 @@ class ImsMonitor:
                 wr = self._wait_b.popleft()
                 wr.resp = resp_name(s("bresp"))
                 wr.b_edge = k
+                self._responses += 1
         if r:
             if not self._wait_r:
                 self.error(k, "s_axil R with no read outstanding (IMS-014)")
@@ -446,6 +568,7 @@ class ImsMonitor:
                 rd.data = s("rdata")
                 rd.resp = resp_name(s("rresp"))
                 rd.r_edge = k
+                self._responses += 1
                 if rd.data is None:
                     self.error(k, "s_axil RDATA X/Z at R handshake (IMS-010)")
         if aw:
@@ -465,6 +588,7 @@ class ImsMonitor:
             self._wait_b.append(wr)
             steps += 1
             self.counts["writes"] += 1
+            self._regs.append(wr)
             self._emit(wr)
         if ar:
             if self._wait_r:
@@ -473,6 +597,7 @@ class ImsMonitor:
             self._wait_r.append(rd)
             steps += 1
             self.counts["reads"] += 1
+            self._regs.append(rd)
             self._emit(rd)
         return steps
 

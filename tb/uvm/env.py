@@ -2,7 +2,7 @@
 
 Connections (all analysis ports are synchronous, so order is preserved):
 
-    port_mon.ap ─┬─> scoreboard.port_imp          (every transaction in DUT order + EdgeDone)
+    port_mon.ap ─┬─> scoreboard.port_imp          (EdgeTxns: each active edge, DUT order)
                  ├─> reg_agent.monitor ──> predictor, coverage.reg_imp   (completed accesses)
                  ├─> evt_agent.monitor ──> coverage.evt_imp              (accepted events)
                  └─> sink_agent.monitor ─> scoreboard.sink_imp, coverage.sink_imp (messages)

@@ -49,6 +49,8 @@ class PlatformModel:
         self.cpus = cpus
         self._bindings: dict[tuple[bool, int], Binding] = {}
         self.fired: Counter[Handler] = Counter()
+        # decoded writes, until the next alloc/free (the only changes to `ic` made here)
+        self._decoded: dict[tuple[int, int], Handler] = {}
 
     def alloc(
         self,
@@ -61,6 +63,7 @@ class PlatformModel:
     ) -> Binding:
         """A fresh pair for entry (ims, index) (its previous pair is released)."""
         self.free(ims, index)
+        self._decoded.clear()
         rng = self.rng
         cpu = rng.randrange(self.cpus) if cpu is None else cpu
         vector = rng.randint(VECTOR_MIN, VECTOR_MAX) if vector is None else vector
@@ -77,14 +80,21 @@ class PlatformModel:
         """Release the pair of entry (ims, index), if it has one."""
         b = self._bindings.pop((ims, index), None)
         if b is not None:
+            self._decoded.clear()
             self.ic.free(b.addr, b.data)
 
     def binding(self, ims: bool, index: int) -> Binding | None:
         return self._bindings.get((ims, index))
 
     def decode(self, addr: int, data: int) -> Handler:
-        """(cpu, vector) of a message write; raises `UnknownInterrupt` for a stray write."""
-        return self.ic.decode(addr, data)
+        """(cpu, vector) of a message write; raises `UnknownInterrupt` for a stray write.
+        Remembered until the interrupt controller's allocations change (an entry's message is
+        decoded once per pair, not once per message)."""
+        key = (addr, data)
+        handler = self._decoded.get(key)
+        if handler is None:
+            handler = self._decoded[key] = self.ic.decode(addr, data)
+        return handler
 
     def handler_of(self, ims: bool, index: int) -> Handler:
         b = self._bindings[(ims, index)]

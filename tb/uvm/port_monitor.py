@@ -3,45 +3,31 @@
 The DUT's ports are sampled by one monitor on one edge counter, so the transactions of all ports
 come out in one order: per edge k, message AW, W, accept, B, then the step of edge k (register
 write commit, register read AR, event). That order is what lets the scoreboard replay steps into
-the model (docs/spec.md section 8), so this component forwards it unchanged through `ap`, followed
-by an `EdgeDone(k)` marker once everything of edge k has been reported. The agent monitors and
-the scoreboard subscribe to `ap`.
+the model (docs/spec.md section 8), so this component forwards it unchanged through `ap`, one
+`EdgeTxns` per edge that reported anything: the transactions of edge k in that order, the same
+split by port, and the number of register responses that arrived at edge k (everything with an
+edge <= k has then been reported). The agent monitors and the scoreboard subscribe to `ap`; one
+item per edge rather than one per transaction keeps the analysis fan-out off the per-transaction
+path.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyuvm import uvm_analysis_port, uvm_monitor
 
-from bfm.monitors import ImsMonitor, Txn
+from bfm.monitors import EdgeTxns, ImsMonitor
 
-__all__ = ["EdgeDone", "ImsPortMonitor", "PortItem"]
+__all__ = ["EdgeTxns", "ImsPortMonitor", "PortItem"]
 
-
-@dataclass(frozen=True, slots=True)
-class EdgeDone:
-    """Everything with an edge <= `edge` has been reported."""
-
-    edge: int
-
-
-PortItem = Txn | EdgeDone
+PortItem = EdgeTxns
 
 
 class ImsPortMonitor(uvm_monitor):
-    """Forwards every `ImsMonitor` transaction (DUT order) and one `EdgeDone` per edge."""
+    """Forwards the `ImsMonitor` transactions of every active edge as one `EdgeTxns`."""
 
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
 
     def attach(self, monitor: ImsMonitor) -> None:
         """Listen to `monitor` (call after every subscriber is connected)."""
-        monitor.add_listener(self)
-
-    # TxnListener protocol of bfm.monitors
-    def on_txn(self, txn: Txn) -> None:
-        self.ap.write(txn)
-
-    def edge_done(self, k: int) -> None:
-        self.ap.write(EdgeDone(k))
+        monitor.add_edge_listener(self.ap.write)

@@ -1,6 +1,6 @@
 """`ImsScoreboardComp`: the UVM scoreboard, a component around `tb/scoreboard.py`'s `ImsScoreboard`.
 
-* `port_imp` takes the port monitor's stream (every transaction in DUT order, then `EdgeDone`)
+* `port_imp` takes the port monitor's stream (the transactions of each edge, in DUT order)
   and feeds it to `ImsScoreboard`, which replays the steps into the model in edge order
   (docs/spec.md section 8) and compares every response, read value and message bit for bit and
   in order. It raises at the first disagreement, naming the rule most likely broken.
@@ -32,7 +32,7 @@ from scoreboard import ImsScoreboard, ScoreboardError
 from uvm.agents.sink_agent import SinkMsg
 from uvm.model_probe import ProbedModel, StepRecord
 from uvm.platform import PlatformModel
-from uvm.port_monitor import EdgeDone, PortItem
+from uvm.port_monitor import PortItem
 
 __all__ = ["ImsScoreboardComp", "ScoreboardError"]
 
@@ -60,10 +60,7 @@ class ImsScoreboardComp(uvm_scoreboard):
     # ------------------------------------------------------------------ inputs
     def _on_port(self, item: PortItem) -> None:
         try:
-            if isinstance(item, EdgeDone):
-                self.sb.edge_done(item.edge)
-            else:
-                self.sb.on_txn(item)
+            self.sb.on_edge_txns(item.edge, item.txns)
         except ScoreboardError as exc:
             why = self.diagnose(str(exc))
             if not why:

@@ -1,7 +1,8 @@
 """Event agent: the device's event stream (`evt_*`).
 
-* `EvtDriver` queues every `EvtItem` in `bfm.evt_source.EvtSource`, which idles a random gap
-  between events and sends back-to-back bursts (its `EvtSourceConfig`).
+* `EvtDriver` queues every `EvtItem` (each event of an `EvtBurstItem`) in
+  `bfm.evt_source.EvtSource`, which idles a random gap between events and sends back-to-back
+  bursts (its `EvtSourceConfig`).
 * `EvtMonitor` reports every event (`bfm.monitors.EvtTxn`) at its handshake edge, in accepted
   order.
 """
@@ -18,10 +19,9 @@ from pyuvm import (
     uvm_subscriber,
 )
 
-from bfm.monitors import EvtTxn
 from uvm.harness import DutHarness
 from uvm.port_monitor import PortItem
-from uvm.sequences.items import EvtItem
+from uvm.sequences.items import EvtBurstItem, EvtItem
 
 __all__ = ["EvtAgent", "EvtDriver", "EvtMonitor"]
 
@@ -33,7 +33,7 @@ class EvtDriver(uvm_driver):
 
     async def run_phase(self) -> None:
         while True:
-            item: EvtItem = await self.seq_item_port.get_next_item()
+            item: EvtItem | EvtBurstItem = await self.seq_item_port.get_next_item()
             item.issue(self.source)
             if item.blocking:
                 await item.wait()
@@ -48,8 +48,8 @@ class EvtMonitor(uvm_monitor):
         self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
 
     def _on_port(self, item: PortItem) -> None:
-        if isinstance(item, EvtTxn):
-            self.ap.write(item)
+        if item.event is not None:
+            self.ap.write(item.event)
 
 
 class EvtAgent(uvm_agent):

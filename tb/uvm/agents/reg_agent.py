@@ -24,7 +24,7 @@ from pyuvm import (
 
 from bfm.monitors import RegRead, RegWrite
 from uvm.harness import DutHarness
-from uvm.port_monitor import EdgeDone, PortItem
+from uvm.port_monitor import PortItem
 from uvm.sequences.items import RegItem
 
 __all__ = ["RegAgent", "RegDriver", "RegMonitor"]
@@ -53,12 +53,11 @@ class RegMonitor(uvm_monitor):
         self._pending: deque[RegWrite | RegRead] = deque()
 
     def _on_port(self, item: PortItem) -> None:
-        if isinstance(item, RegWrite | RegRead):
-            self._pending.append(item)
-        elif isinstance(item, EdgeDone):
-            pending = self._pending
-            while pending and pending[0].complete:
-                self.ap.write(pending.popleft())
+        pending = self._pending
+        if item.regs:
+            pending.extend(item.regs)
+        while pending and pending[0].complete:
+            self.ap.write(pending.popleft())
 
 
 class RegAgent(uvm_agent):

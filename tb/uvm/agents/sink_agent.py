@@ -23,7 +23,7 @@ from pyuvm import (
 )
 
 from bfm.axil_sink import AxilSink
-from bfm.monitors import MsgAccept, MsgAw, MsgB, MsgW, ResetTxn
+from bfm.monitors import MsgAccept, MsgB
 from uvm.harness import DutHarness
 from uvm.platform import Handler, PlatformModel, UnknownInterrupt
 from uvm.port_monitor import PortItem
@@ -32,7 +32,7 @@ from uvm.sequences.items import SinkItem
 __all__ = ["SinkAgent", "SinkDriver", "SinkMonitor", "SinkMsg"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SinkMsg:
     """One message write accepted by the sink (edges are sampler edges)."""
 
@@ -56,9 +56,6 @@ class SinkMsg:
             f"@{self.edge} MSG#{self.seq} 0x{self.addr:016x} <= 0x{self.data:08x} ({h})"
             f" B {self.resp or '-'}"
         )
-
-
-_SINK_ITEMS = frozenset((MsgAw, MsgW, MsgAccept, MsgB, ResetTxn))
 
 
 class SinkDriver(uvm_driver):
@@ -92,8 +89,6 @@ class SinkMonitor(uvm_monitor):
         self.ap = uvm_analysis_port("ap", self)
         self.b_ap = uvm_analysis_port("b_ap", self)
         self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
-        self._aw: dict[int, MsgAw] = {}
-        self._w: dict[int, MsgW] = {}
         self._wait_b: dict[int, SinkMsg] = {}
 
     def connect_phase(self) -> None:
@@ -102,28 +97,20 @@ class SinkMonitor(uvm_monitor):
         self.platform: PlatformModel = ConfigDB().get(self, "", "ims_platform")
 
     def _on_port(self, item: PortItem) -> None:
-        if type(item) not in _SINK_ITEMS:  # most of the stream: events, register steps, edges
-            # (the transaction classes are final: matching the exact type is isinstance here)
-            return
-        if isinstance(item, MsgAw):
-            self._aw[item.seq] = item
-        elif isinstance(item, MsgW):
-            self._w[item.seq] = item
-        elif isinstance(item, MsgAccept):
-            self._accept(item)
-        elif isinstance(item, MsgB):
-            msg = self._wait_b.pop(item.seq, None)
-            if msg is not None:
-                msg.resp = item.resp
-                self.b_ap.write(msg)
-        elif isinstance(item, ResetTxn):
-            self._aw.clear()
-            self._w.clear()
+        if item.reset is not None:
             self._wait_b.clear()
+        for t in item.msgs:  # AW and W reach us inside their MsgAccept
+            if isinstance(t, MsgAccept):
+                self._accept(t)
+            elif isinstance(t, MsgB):
+                msg = self._wait_b.pop(t.seq, None)
+                if msg is not None:
+                    msg.resp = t.resp
+                    self.b_ap.write(msg)
 
     def _accept(self, t: MsgAccept) -> None:
-        aw = self._aw.pop(t.seq)
-        w = self._w.pop(t.seq)
+        aw, w = t.aw, t.w
+        assert aw is not None and w is not None, f"{t} without its AW/W"
         handler: Handler | None = None
         stray = ""
         try:
