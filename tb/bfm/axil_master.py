@@ -129,6 +129,8 @@ class AxilMaster:
             if n
             not in ("awready", "wready", "bresp", "bvalid", "arready", "rdata", "rresp", "rvalid")
         }
+        self._k_bvalid = self.v.key("bvalid")
+        self._k_rvalid = self.v.key("rvalid")
         sampler.on_edge(self._edge)
 
     # ------------------------------------------------------------------ public API
@@ -181,7 +183,31 @@ class AxilMaster:
     def _in_reset(self) -> bool:
         return self._rst is not None and self._sampler.values[self._rst] != 1
 
+    def _quiet(self) -> bool:
+        """Nothing queued, out of reset, every VALID low and BREADY/RREADY held 1 (with
+        probability 1, so no random draw is due): an edge changes nothing unless the DUT sends a
+        response nobody asked for, which the full path reports."""
+        vals = self._sampler.values
+        cfg = self.cfg
+        o = self._o
+        return (
+            not self._writes
+            and not self._reads
+            and (self._rst is None or vals[self._rst] == 1)
+            and self._bready
+            and self._rready
+            and cfg.bready_prob >= 1.0
+            and cfg.rready_prob >= 1.0
+            and vals[self._k_bvalid] != 1
+            and vals[self._k_rvalid] != 1
+            and not o["awvalid"].last
+            and not o["wvalid"].last
+            and not o["arvalid"].last
+        )
+
     def _edge(self, k: int) -> None:
+        if self._quiet():
+            return
         v = self.v
         if self._in_reset():
             self._reset_state()

@@ -23,7 +23,7 @@ from typing import Any
 from cocotb_bus.bus import Bus
 
 from bfm.clocking import EdgeSampler
-from bfm.common import RESP_CODE, Delay, SignalWriter, chance
+from bfm.common import RESP_CODE, Delay, SignalWriter
 
 __all__ = ["AxilSink", "AxilSinkConfig", "RespDecider", "SinkWrite"]
 
@@ -34,7 +34,7 @@ SIGNALS = [
 ]  # fmt: skip
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SinkWrite:
     """One write received by the sink (None: the sampled value was X/Z)."""
 
@@ -96,6 +96,12 @@ class AxilSink:
         self._o = {
             n: SignalWriter(getattr(self.bus, n)) for n in ("awready", "wready", "bvalid", "bresp")
         }
+        self._w_awready, self._w_wready = self._o["awready"], self._o["wready"]
+        self._w_bvalid, self._w_bresp = self._o["bvalid"], self._o["bresp"]
+        key = self.v.key
+        self._k = (key("awvalid"), key("wvalid"), key("bready"))
+        self._k_aw = (key("awaddr"), key("awprot"))
+        self._k_w = (key("wdata"), key("wstrb"))
         sampler.on_edge(self._edge)
 
     def inject(self, resps: Iterable[str]) -> None:
@@ -131,22 +137,24 @@ class AxilSink:
         return "OKAY"
 
     def _edge(self, k: int) -> None:
-        v = self.v
-        o = self._o
-        if self._rst is not None and self._sampler.values[self._rst] != 1:
+        vals = self._sampler.values
+        if self._rst is not None and vals[self._rst] != 1:
             self._aw.clear()
             self._w.clear()
             self._b.clear()
             self._awready = self._wready = self._bvalid = self._stray_cur = False
-            o["awready"].put(0)
-            o["wready"].put(0)
-            o["bvalid"].put(0)
+            self._w_awready.put(0)
+            self._w_wready.put(0)
+            self._w_bvalid.put(0)
             return
-        if self._awready and v.bit("awvalid"):
-            self._aw.append((k, v("awaddr"), v("awprot")))
-        if self._wready and v.bit("wvalid"):
-            self._w.append((k, v("wdata"), v("wstrb")))
-        if self._bvalid and v.bit("bready"):
+        k_awvalid, k_wvalid, k_bready = self._k
+        if self._awready and vals[k_awvalid] == 1:
+            addr, prot = self._k_aw
+            self._aw.append((k, vals[addr], vals[prot]))
+        if self._wready and vals[k_wvalid] == 1:
+            data, strb = self._k_w
+            self._w.append((k, vals[data], vals[strb]))
+        if self._bvalid and vals[k_bready] == 1:
             if self._stray_cur:
                 self._stray.popleft()
                 self._stray_cur = False
@@ -155,6 +163,39 @@ class AxilSink:
                 done = self._b.popleft()
                 done.b_edge = k
                 self.writes.append(done)
+        if self._aw and self._w:
+            self._pair(k)
+        if self._stray and not (self._aw or self._w or self._b):
+            self._stray_cur = True
+        if self._stray_cur:  # a stray B: nothing else moves until it is taken
+            self._awready = self._wready = False
+            self._bvalid = True
+            self._w_awready.put(0)
+            self._w_wready.put(0)
+            self._w_bresp.put(RESP_CODE[self._stray[0]])
+            self._w_bvalid.put(1)
+            return
+        cfg = self.cfg
+        rng = self.rng
+        p = cfg.awready_prob  # as `chance()`: no random draw at probability 0 or 1
+        self._awready = len(self._aw) + len(self._b) < cfg.max_inflight and (
+            p >= 1.0 or (p > 0.0 and rng.random() < p)
+        )
+        p = cfg.wready_prob
+        self._wready = len(self._w) < cfg.max_inflight and (
+            p >= 1.0 or (p > 0.0 and rng.random() < p)
+        )
+        self._bvalid = bool(self._b) and k >= self._b[0].b_at
+        self._w_awready.put(int(self._awready))
+        self._w_wready.put(int(self._wready))
+        if self._bvalid:
+            self._w_bresp.put(RESP_CODE[self._b[0].resp])
+        elif self._w_bvalid.last:
+            self._w_bresp.put(self.rng.getrandbits(2))  # junk while BVALID is 0
+        self._w_bvalid.put(int(self._bvalid))
+
+    def _pair(self, k: int) -> None:
+        """Writes with both AW and W taken: decide their response and B edge."""
         while self._aw and self._w:
             ka, addr, prot = self._aw.popleft()
             kw, data, strb = self._w.popleft()
@@ -164,28 +205,3 @@ class AxilSink:
             self._b.append(wr)
             for cb in self.listeners:
                 cb(wr)
-        if self._stray and not (self._aw or self._w or self._b):
-            self._stray_cur = True
-        if self._stray_cur:  # a stray B: nothing else moves until it is taken
-            self._awready = self._wready = False
-            self._bvalid = True
-            o["awready"].put(0)
-            o["wready"].put(0)
-            o["bresp"].put(RESP_CODE[self._stray[0]])
-            o["bvalid"].put(1)
-            return
-        outstanding = len(self._aw) + len(self._b)
-        self._awready = outstanding < self.cfg.max_inflight and chance(
-            self.rng, self.cfg.awready_prob
-        )
-        self._wready = len(self._w) < self.cfg.max_inflight and chance(
-            self.rng, self.cfg.wready_prob
-        )
-        self._bvalid = bool(self._b) and k >= self._b[0].b_at
-        o["awready"].put(int(self._awready))
-        o["wready"].put(int(self._wready))
-        if self._bvalid:
-            o["bresp"].put(RESP_CODE[self._b[0].resp])
-        elif o["bvalid"].last:
-            o["bresp"].put(self.rng.getrandbits(2))  # junk while BVALID is 0
-        o["bvalid"].put(int(self._bvalid))
