@@ -136,6 +136,7 @@ class ImsModel:
         "_s_flush",
         "_s_flushes",
         "_s_latched",
+        "_s_logged",
         "_s_overflows",
         "_s_raise_dropped",
         "_s_raise_pended",
@@ -168,7 +169,7 @@ class ImsModel:
         self._s_ev_sent = self._s_ev_pended = 0
         self._s_unmask = self._s_flush = self._s_flushes = 0
         self._s_raises = self._s_raise_sent = self._s_raise_pended = self._s_raise_dropped = 0
-        self._s_latched = self._s_overflows = 0
+        self._s_latched = self._s_overflows = self._s_logged = 0
         self._s_writes = self._s_reads = self._s_slverr = 0
         self._s_b = self._s_b_ignored = self._s_resets = self._s_accepted = 0
         self._init_state()
@@ -246,6 +247,14 @@ class ImsModel:
         t, i = self._check_index(ims, index)
         return bool((self._ip if t else self._xp)[i])
 
+    def entry_ctrl(self, ims: bool, index: int) -> int:
+        """The entry's control word (MASK, PASID_EN, PASID), as a read would return it; not a
+        step, not counted in stats["reads"]."""
+        if ims is True and type(index) is int and 0 <= index < self._n:  # the common case
+            return self._ic[index]
+        t, i = self._check_index(ims, index)
+        return (self._ic if t else self._xc)[i]
+
     def masked(self, ims: bool, index: int) -> bool:
         """The entry's own MASK bit (not the table's state; see `effectively_masked`)."""
         t, i = self._check_index(ims, index)
@@ -309,6 +318,13 @@ class ImsModel:
         for key, code in _ERR_STAT_KEYS:
             d[key] = e[code]
         return d
+
+    @property
+    def errors_logged(self) -> int:
+        """Errors logged so far (stats["errors"], cumulative). Every counter of `error_counters()`
+        changes only when an error is logged, so a probe that sees this number unchanged after a
+        step knows that none of them changed, at the cost of one attribute read."""
+        return self._s_logged
 
     def error_counters(self) -> tuple[int, ...]:
         """The error-log and error-interrupt counters of `stats`, cheaply, for probes that compare
@@ -518,6 +534,7 @@ class ImsModel:
 
     # ------------------------------------------------------------------ errors (IMS-050..063)
     def _log_error(self, code: int, handle: int, ims: bool, pasid_valid: int, pasid: int) -> None:
+        self._s_logged += 1
         self._s_err[code] += 1
         if self._err_count != _ERR_MAX:  # IMS-050: saturating
             self._err_count += 1

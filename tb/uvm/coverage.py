@@ -32,6 +32,7 @@ from cocotb_coverage.coverage import CoverPoint, coverage_db
 from pyuvm import uvm_component, uvm_subscriber
 
 from bfm.monitors import EvtTxn, RegRead, RegWrite
+from imsmodel import EventOutcome
 from imsmodel import regmap as rm
 from uvm.agents.sink_agent import SinkMsg
 from uvm.model_probe import StepRecord
@@ -105,6 +106,11 @@ class _Point:
 
 def _sampled(label: Label) -> None:
     """The function each CoverPoint decorates (sampling is the call)."""
+
+
+_OUTCOME_LABEL = {
+    (ims, o): ("ims" if ims else "msix", o.value) for ims in (False, True) for o in EventOutcome
+}  # the event_outcome bin of (ims, outcome), without Enum.value per sample
 
 
 def _position(handle: int, size: int) -> str:
@@ -256,7 +262,7 @@ class ImsCoverage(uvm_component):
         cg = self.cg
         if rec.kind == "event" and rec.outcome is not None:
             table = "ims" if rec.ims else "msix"
-            cg.event_outcome.sample((table, rec.outcome.value))
+            cg.event_outcome.sample(_OUTCOME_LABEL[rec.ims, rec.outcome])
             size = self.n if rec.ims else self.m
             cg.handle_position.sample((table, _position(rec.handle, size)))
             if rec.pasid_case is not None:

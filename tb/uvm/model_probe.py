@@ -5,12 +5,12 @@ messages with `take_messages()` right after it. `ProbedModel` records the state 
 (entry MASK/pending, table open, PASID setting), lets the model run the step unchanged, and on
 `take_messages()` publishes a `StepRecord` with the outcome, the messages, and what happened to the
 error log and the error interrupt (from the model's public `error_counters()`, the numbers of
-`stats` without building the dict). Coverage samples these records: they describe what the DUT
-was checked to have done, since the scoreboard compares every message and read value against
-this model.
+`stats` without building the dict, compared only when `errors_logged` says an error was logged
+in the step). Coverage samples these records: they describe what the DUT was checked to have
+done, since the scoreboard compares every message and read value against this model.
 
-The probe reads entry control words with the public `read()`, so `stats["reads"]` also counts
-those probe reads.
+The probe reads entry control words with `entry_ctrl()` (not a step: `stats["reads"]` counts
+only the bench's reads).
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def _open(ctrl: int, ims: bool) -> bool:
     return ctrl & (_X_EN | _X_FM) == _X_EN
 
 
-@dataclass
+@dataclass(init=False)
 class StepRecord:
-    """One model step and what it did."""
+    """One model step and what it did. Fields a step does not set keep the class defaults (one
+    record per step and several steps per clock: `__init__` sets only what every step has)."""
 
     kind: str  # "write" | "read" | "event" | "b"
     offset: int = 0
@@ -67,6 +68,13 @@ class StepRecord:
     error: tuple[rm.ErrorCode, bool] | None = None  # (code, latched) or overflow when False
     raise_result: str | None = None  # error interrupt: "sent" | "pending" | "dropped"
 
+    def __init__(self, kind: str, offset: int = 0, value: int = 0, strb: int = 0xF) -> None:
+        self.kind = kind
+        self.offset = offset
+        self.value = value
+        self.strb = strb
+        self.messages = []
+
     def flush_counts(self) -> tuple[int, int]:
         """Messages of this step's flushes: (MSI-X, IMS)."""
         x = sum(1 for msg in self.messages if msg.cause == "flush" and not msg.ims)
@@ -81,11 +89,15 @@ class ProbedModel(ImsModel):
         super().__init__(ims_entries, msix_entries, auto_complete=False)
         self.probes: list[Callable[[StepRecord], None]] = []
         self._rec: StepRecord | None = None
-        self._counters0: tuple[int, ...] = ()
+        self._logged0 = 0  # errors_logged when the step began
+        self._counters: tuple[int, tuple[int, ...]] = (0, self.error_counters())  # at a count
+        self._ims_n = ims_entries
 
     def _begin(self, rec: StepRecord) -> None:
         self._rec = rec
-        self._counters0 = self.error_counters()  # what `_finish` compares (cheaper than stats)
+        logged = self._logged0 = self.errors_logged
+        if self._counters[0] != logged:  # the counters as the step finds them (rarely stale)
+            self._counters = (logged, self.error_counters())
 
     # ------------------------------------------------------------------ steps
     def write(self, offset: int, value: int, strb: int = 0xF) -> str:
@@ -128,9 +140,12 @@ class ProbedModel(ImsModel):
         return value, resp
 
     def event(self, ims: bool, handle: int, pasid: int | None = None) -> EventOutcome:
-        rec = StepRecord("event", ims=bool(ims), handle=handle, pasid=pasid)
-        if ims and self.ctrl & _I_EN and handle < self.ims_entries:
-            ctl, _ = super().read(rm.IMS_TABLE_BASE + rm.ENTRY_BYTES * handle + 4 * rm.WORD_CTRL)
+        rec = StepRecord("event")
+        rec.ims = bool(ims)
+        rec.handle = handle
+        rec.pasid = pasid
+        if ims and self.ctrl & _I_EN and handle < self._ims_n:
+            ctl = self.entry_ctrl(True, handle)
             if pasid is None:
                 case = "absent"
             elif pasid == ctl >> _PASID_LSB:
@@ -139,12 +154,16 @@ class ProbedModel(ImsModel):
                 case = "mismatch"
             rec.pasid_case = (bool(ctl & _PASID_EN), case)
             rec.entry_pasid = ctl >> _PASID_LSB
-        self._begin(rec)
+        self._rec = rec  # `_begin`, inline: one event step per clock at full rate
+        logged = self._logged0 = self.errors_logged
+        if self._counters[0] != logged:
+            self._counters = (logged, self.error_counters())
         rec.outcome = super().event(ims, handle, pasid)
         return rec.outcome
 
     def b_response(self, resp: str) -> Message:
-        rec = StepRecord("b", resp=resp)
+        rec = StepRecord("b")
+        rec.resp = resp
         self._begin(rec)
         rec.b_message = super().b_response(resp)
         return rec.b_message
@@ -154,15 +173,19 @@ class ProbedModel(ImsModel):
         rec, self._rec = self._rec, None
         if rec is not None:
             rec.messages = msgs
-            self._finish(rec)
+            if self.errors_logged != self._logged0:
+                self._finish(rec)
             for probe in self.probes:
                 probe(rec)
         return msgs
 
     def _finish(self, rec: StepRecord) -> None:
-        c0, c1 = self._counters0, self.error_counters()
-        if c0 == c1:  # no error logged, no error interrupt: the common case
+        logged = self.errors_logged
+        if logged == self._logged0:  # no error logged, so no counter moved: the common case
             return
+        c0 = self._counters[1]  # taken at `_begin`'s count
+        c1 = self.error_counters()
+        self._counters = (logged, c1)
         for i, code in enumerate(_CODES):
             if c1[i] != c0[i]:
                 rec.error = (code, c1[_LATCHED] != c0[_LATCHED])
