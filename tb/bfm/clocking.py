@@ -156,23 +156,19 @@ class EdgeSampler:
             return [read() for read in self._readers]
         memo = self._memo
         strs = [read() for read in self._readers]
-        try:  # the common case: every bit string seen before
-            return [memo[s] for s in strs]
-        except KeyError:
-            pass
-        if len(memo) > _MEMO_MAX:
+        return [memo[s] if s in memo else self._convert(s) for s in strs]
+
+    def _convert(self, bits: str) -> int | None:
+        """A bit string's value (None if any bit is X, Z, U, W, ...), remembered."""
+        memo = self._memo
+        if len(memo) > _MEMO_MAX:  # e.g. random junk on idle payloads: start afresh
             memo.clear()
-        snap: Snapshot = []
-        for s in strs:
-            v = memo.get(s, -1)
-            if v == -1:
-                try:
-                    v = int(s, 2)
-                except ValueError:  # a bit is X, Z, U, W, ... somewhere
-                    v = None
-                memo[s] = v
-            snap.append(v)
-        return snap
+        try:
+            value: int | None = int(bits, 2)
+        except ValueError:
+            value = None
+        memo[bits] = value
+        return value
 
     async def _run(self) -> None:
         fall = FallingEdge(self.clk)
