@@ -129,6 +129,7 @@ class AxilMaster:
             if n
             not in ("awready", "wready", "bresp", "bvalid", "arready", "rdata", "rresp", "rvalid")
         }
+        self._at_rest = False  # see `_quiet`
         self._k_bvalid = self.v.key("bvalid")
         self._k_rvalid = self.v.key("rvalid")
         sampler.on_edge(self._edge)
@@ -186,23 +187,18 @@ class AxilMaster:
     def _quiet(self) -> bool:
         """Nothing queued, out of reset, every VALID low and BREADY/RREADY held 1 (with
         probability 1, so no random draw is due): an edge changes nothing unless the DUT sends a
-        response nobody asked for, which the full path reports."""
+        response nobody asked for, which the full path reports. (`_at_rest`: the full path left
+        the outputs so at the previous edge.)"""
+        if self._writes or self._reads or not self._at_rest:
+            return False
         vals = self._sampler.values
         cfg = self.cfg
-        o = self._o
         return (
-            not self._writes
-            and not self._reads
-            and (self._rst is None or vals[self._rst] == 1)
-            and self._bready
-            and self._rready
+            (self._rst is None or vals[self._rst] == 1)
             and cfg.bready_prob >= 1.0
             and cfg.rready_prob >= 1.0
             and vals[self._k_bvalid] != 1
             and vals[self._k_rvalid] != 1
-            and not o["awvalid"].last
-            and not o["wvalid"].last
-            and not o["arvalid"].last
         )
 
     def _edge(self, k: int) -> None:
@@ -212,6 +208,7 @@ class AxilMaster:
         if self._in_reset():
             self._reset_state()
             self._drive(k)
+            self._at_rest = False  # BREADY/RREADY are 0 in reset
             return
         # handshakes at edge k
         if self._aw_cur is not None and v.bit("awready"):
@@ -230,6 +227,14 @@ class AxilMaster:
         self._drive(k)
         if self.idle and not self._idle.is_set():
             self._idle.set()
+        o = self._o
+        self._at_rest = (
+            self._bready
+            and self._rready
+            and not o["awvalid"].last
+            and not o["wvalid"].last
+            and not o["arvalid"].last
+        )
 
     def _on_b(self, k: int, resp: int | None) -> None:
         op = self._writes[0] if self._writes else None

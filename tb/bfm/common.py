@@ -78,11 +78,11 @@ class SignalWriter:
     for the ReadWrite phase (one more simulator callback per clock). Elsewhere (Icarus, where a
     write during the edge callback could race the flip-flops) it is cocotb's write."""
 
-    __slots__ = ("_handle", "_last", "_raw")
+    __slots__ = ("_handle", "_raw", "last")
 
     def __init__(self, handle: Any, value: int = 0) -> None:
         self._handle = handle
-        self._last = value
+        self.last = value  # the value written last (callers may compare before calling `put`)
         self._raw: Callable[[int, int], None] | None = None
         if _raw_writes():
             raw = getattr(getattr(handle, "_handle", None), "set_signal_val_int", None)
@@ -91,13 +91,9 @@ class SignalWriter:
         handle.value = value
 
     def put(self, value: int) -> None:
-        if value != self._last:
-            self._last = value
+        if value != self.last:
+            self.last = value
             if self._raw is not None:
                 self._raw(_DEPOSIT, value)
             else:
                 self._handle.value = value
-
-    @property
-    def last(self) -> int:
-        return self._last

@@ -94,6 +94,9 @@ class EvtSource:
         self.sent = 0
         self._o = {n: SignalWriter(getattr(self.bus, n)) for n in SIGNALS if n != "ready"}
         self._k_ready = self.v.key("ready")
+        self._writers = tuple(
+            self._o[n] for n in ("valid", "ims", "handle", "pasid_valid", "pasid")
+        )
         sampler.on_edge(self._edge)
 
     def send_nowait(self, ims: bool, handle: int, pasid: int | None = None) -> EvtOp:
@@ -146,12 +149,25 @@ class EvtSource:
             if k >= op.at:
                 self._cur = cur = self._q.popleft()
         o = self._o
-        if cur is not None:
-            o["valid"].put(1)
-            o["ims"].put(int(cur.ims))
-            o["handle"].put(cur.handle)
-            o["pasid_valid"].put(int(cur.pasid is not None))
-            o["pasid"].put(cur.pasid if cur.pasid is not None else cur.junk_pasid)
+        if cur is not None:  # (compared here first: most of these writes change nothing)
+            w_valid, w_ims, w_handle, w_pv, w_pasid = self._writers
+            if not w_valid.last:
+                w_valid.put(1)
+            if cur.ims != w_ims.last:
+                w_ims.put(int(cur.ims))
+            if cur.handle != w_handle.last:
+                w_handle.put(cur.handle)
+            pasid = cur.pasid
+            if pasid is None:
+                if w_pv.last:
+                    w_pv.put(0)
+                if cur.junk_pasid != w_pasid.last:
+                    w_pasid.put(cur.junk_pasid)
+            else:
+                if not w_pv.last:
+                    w_pv.put(1)
+                if pasid != w_pasid.last:
+                    w_pasid.put(pasid)
         elif o["valid"].last:
             o["valid"].put(0)
             if self.cfg.idle_junk:  # new junk once per idle period
