@@ -82,8 +82,9 @@ def _b_str(t: MsgB, msg: Message) -> str:
     return f"{t} for {_msg_str(msg)}"
 
 
-_EVENT_KEY = {o: f"event_{o.value}" for o in EventOutcome}
-_OUTCOME_TEXT = {o: o.value for o in EventOutcome}  # (Enum.value is a Python-level property)
+# by the outcome's value string (`outcome._value_`): an Enum member's `.value` and its hash are
+# Python-level code, a str's hash is cached
+_EVENT_KEY = {o.value: f"event_{o.value}" for o in EventOutcome}
 
 _CAUSE_RULE = {
     "event": "IMS-044",
@@ -356,10 +357,11 @@ class ImsScoreboard:
         outcome = self.model.event(t.ims, t.handle, t.pasid if t.pasid_valid else None)
         stats = self.stats
         stats["events"] += 1
-        stats[_EVENT_KEY[outcome]] += 1
+        value = outcome._value_
+        stats[_EVENT_KEY[value]] += 1
         self._last_outcome = outcome
         self._last_write_off = None
-        self._note(_Lazy((_ARROW, t, _OUTCOME_TEXT[outcome])))
+        self._note(_Lazy((_ARROW, t, value)))
         self._collect(t)
 
     def _reset(self, t: ResetTxn) -> None:

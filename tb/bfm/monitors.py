@@ -438,7 +438,7 @@ class ImsMonitor:
             steps += 1
             self.counts["events"] += 1
             self._event = EvtTxn(
-                k, vals[ims] == 1, _int(vals[handle]), vals[pasid_valid] == 1, _int(vals[pasid])
+                k, vals[ims] == 1, vals[handle] or 0, vals[pasid_valid] == 1, vals[pasid] or 0
             )
             self._emit(self._event)
         if steps > 1:
@@ -491,24 +491,25 @@ class ImsMonitor:
             or self.ch_sr._stalled
         )
 
-    def _msg(self, txn: MsgTxn) -> None:
-        self._msgs.append(txn)
-        self._emit(txn)
-
     def _msg_port(self, k: int, vals: list[int | None]) -> None:
         aw = self.ch_maw.step(k, vals)
         w = self.ch_mw.step(k, vals)
         b = self.ch_mb.step(k, vals)
-        if aw:
+        if not (aw or w or b):
+            return
+        txns, msgs = self._txns, self._msgs
+        if aw:  # payload X/Z reads as 0 here (the X check names it)
             addr, prot = self._p_maw
-            t_aw = MsgAw(k, self._msg_aw_seq, _int(vals[addr]), _int(vals[prot]))
-            self._msg(t_aw)
+            t_aw = MsgAw(k, self._msg_aw_seq, vals[addr] or 0, vals[prot] or 0)
+            txns.append(t_aw)
+            msgs.append(t_aw)
             self._msg_aw_seq += 1
             self._m_aw.append(t_aw)
         if w:
             data, strb = self._p_mw
-            t_w = MsgW(k, self._msg_w_seq, _int(vals[data]), _int(vals[strb]))
-            self._msg(t_w)
+            t_w = MsgW(k, self._msg_w_seq, vals[data] or 0, vals[strb] or 0)
+            txns.append(t_w)
+            msgs.append(t_w)
             self._msg_w_seq += 1
             self._m_w.append(t_w)
         while self._m_aw and self._m_w:
@@ -516,7 +517,9 @@ class ImsMonitor:
             self._msg_accepted += 1
             self._accept_edge[seq] = k
             self.counts["messages"] += 1
-            self._msg(MsgAccept(k, seq, self._m_aw.popleft(), self._m_w.popleft()))
+            acc = MsgAccept(k, seq, self._m_aw.popleft(), self._m_w.popleft())
+            txns.append(acc)
+            msgs.append(acc)
         if b:
             resp = resp_name(vals[self._p_mb])
             seq = self._msg_b_seq
@@ -525,12 +528,14 @@ class ImsMonitor:
                 self.counts["msg_b_ignored"] += 1
                 self.history.append(f"@{k} m_axil B {resp} with no write in flight (ignored)")
                 return
-            acc = self._accept_edge.pop(seq, None)
-            if acc is None or acc >= k:
+            acc_edge = self._accept_edge.pop(seq, None)
+            if acc_edge is None or acc_edge >= k:
                 self.error(k, f"m_axil B for message #{seq} before its AW and W both completed")
             self._msg_b_seq += 1
             self.counts["msg_b"] += 1
-            self._msg(MsgB(k, seq, resp))
+            t_b = MsgB(k, seq, resp)
+            txns.append(t_b)
+            msgs.append(t_b)
 
     def _reg_port(self, k: int, vals: list[int | None]) -> int:
         saw, sw, sb, sar, sr = self._reg_valids

@@ -29,13 +29,14 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from cocotb_coverage.coverage import CoverPoint, coverage_db
-from pyuvm import uvm_component, uvm_subscriber
+from pyuvm import uvm_component
 
 from bfm.monitors import EvtTxn, RegRead, RegWrite
 from imsmodel import EventOutcome
 from imsmodel import regmap as rm
 from uvm.agents.sink_agent import SinkMsg
 from uvm.model_probe import StepRecord
+from uvm.port_monitor import analysis_imp
 
 __all__ = ["COVERGROUPS", "Covergroups", "ImsCoverage", "cov_dir"]
 
@@ -83,16 +84,14 @@ class _Point:
         self._cp = cp
         self._hit = cp(_sampled)
         self._hits: dict[Label, int] = cp._hits
-        self._callbacks = (cp._bins_callbacks, cp._threshold_callbacks)
-        self._parent_callbacks = cp._parent._threshold_callbacks
+        self._bins_cbs = cp._bins_callbacks
+        self._threshold_cbs = cp._threshold_callbacks
+        self._parent_cbs = cp._parent._threshold_callbacks
         self._covered: set[Label] = set()
 
     def sample(self, label: Label) -> None:
-        if (
-            label in self._covered
-            and not self._callbacks[0]
-            and not self._callbacks[1]
-            and not self._parent_callbacks
+        if label in self._covered and not (
+            self._bins_cbs or self._threshold_cbs or self._parent_cbs
         ):
             self._hits[label] += 1
             self._cp._new_hits = [label]
@@ -109,8 +108,10 @@ def _sampled(label: Label) -> None:
 
 
 _OUTCOME_LABEL = {
-    (ims, o): ("ims" if ims else "msix", o.value) for ims in (False, True) for o in EventOutcome
-}  # the event_outcome bin of (ims, outcome), without Enum.value per sample
+    (ims, o.value): ("ims" if ims else "msix", o.value)
+    for ims in (False, True)
+    for o in EventOutcome
+}  # the event_outcome bin of (ims, outcome value): no Enum.value or Enum hash per sample
 
 
 def _position(handle: int, size: int) -> str:
@@ -244,10 +245,10 @@ class ImsCoverage(uvm_component):
     RACE_HISTORY = 64
 
     def build_phase(self) -> None:
-        self.step_imp = uvm_subscriber.uvm_AnalysisImp("step_imp", self, self._on_step)
-        self.reg_imp = uvm_subscriber.uvm_AnalysisImp("reg_imp", self, self._on_reg)
-        self.evt_imp = uvm_subscriber.uvm_AnalysisImp("evt_imp", self, self._on_evt)
-        self.sink_imp = uvm_subscriber.uvm_AnalysisImp("sink_imp", self, self._on_sink)
+        self.step_imp = analysis_imp("step_imp", self, self._on_step)
+        self.reg_imp = analysis_imp("reg_imp", self, self._on_reg)
+        self.evt_imp = analysis_imp("evt_imp", self, self._on_evt)
+        self.sink_imp = analysis_imp("sink_imp", self, self._on_sink)
 
     def setup(self, ims_entries: int, msix_entries: int) -> None:
         self.n, self.m = ims_entries, msix_entries
@@ -256,15 +257,22 @@ class ImsCoverage(uvm_component):
         self._events: deque[tuple[int, bool, int]] = deque(maxlen=self.RACE_HISTORY)
         self._run = 0
         self._run_last = -10
+        # handle_position bins by table and handle (past the end: `_past_end`)
+        self._pos_labels = {
+            ims: [("ims" if ims else "msix", _position(h, size)) for h in range(size)]
+            for ims, size in ((True, ims_entries), (False, msix_entries))
+        }
+        self._past_end = {True: ("ims", "past_end"), False: ("msix", "past_end")}
+        self._sink_labels: dict[tuple[float, int], tuple[str, str]] = {}
 
     # ------------------------------------------------------------------ model steps
     def _on_step(self, rec: StepRecord) -> None:
         cg = self.cg
         if rec.kind == "event" and rec.outcome is not None:
-            table = "ims" if rec.ims else "msix"
-            cg.event_outcome.sample(_OUTCOME_LABEL[rec.ims, rec.outcome])
-            size = self.n if rec.ims else self.m
-            cg.handle_position.sample((table, _position(rec.handle, size)))
+            cg.event_outcome.sample(_OUTCOME_LABEL[rec.ims, rec.outcome._value_])
+            labels = self._pos_labels[rec.ims]
+            h = rec.handle
+            cg.handle_position.sample(labels[h] if h < len(labels) else self._past_end[rec.ims])
             if rec.pasid_case is not None:
                 en, case = rec.pasid_case
                 cg.pasid.sample(("pasid_en" if en else "pasid_off", case))
@@ -342,9 +350,13 @@ class ImsCoverage(uvm_component):
         self._run = 0
 
     def _on_sink(self, msg: SinkMsg) -> None:
-        ready = _range_label(msg.ready, _READY)
-        delay = "b_short" if msg.b_delay_hi <= _B_SHORT_MAX else "b_long"
-        self.cg.backpressure.sample((ready, delay))
+        key = (msg.ready, msg.b_delay_hi)
+        label = self._sink_labels.get(key)
+        if label is None:
+            ready = _range_label(msg.ready, _READY)
+            delay = "b_short" if msg.b_delay_hi <= _B_SHORT_MAX else "b_long"
+            label = self._sink_labels[key] = (ready, delay)
+        self.cg.backpressure.sample(label)
 
     # ------------------------------------------------------------------ end of test
     def close(self) -> dict[str, float]:

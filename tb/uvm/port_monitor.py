@@ -13,13 +13,25 @@ path.
 
 from __future__ import annotations
 
-from pyuvm import uvm_analysis_port, uvm_monitor
+from collections.abc import Callable
+from typing import Any
+
+from pyuvm import uvm_analysis_port, uvm_component, uvm_monitor, uvm_subscriber
 
 from bfm.monitors import EdgeTxns, ImsMonitor
 
-__all__ = ["EdgeTxns", "ImsPortMonitor", "PortItem"]
+__all__ = ["EdgeTxns", "ImsPortMonitor", "PortItem", "analysis_imp"]
 
 PortItem = EdgeTxns
+
+
+def analysis_imp(name: str, parent: uvm_component, fn: Callable[[Any], None]) -> Any:
+    """A `uvm_subscriber.uvm_AnalysisImp` that calls `fn` for every item written to it, with
+    `fn` itself as its `write` (the class's `write` only calls `write_fn`: one Python call less
+    per item and subscriber, on paths that run several times per clock)."""
+    imp = uvm_subscriber.uvm_AnalysisImp(name, parent, fn)
+    imp.write = fn
+    return imp
 
 
 class ImsPortMonitor(uvm_monitor):

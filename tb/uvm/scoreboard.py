@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from pyuvm import uvm_analysis_port, uvm_scoreboard, uvm_subscriber
+from pyuvm import uvm_analysis_port, uvm_scoreboard
 
 from bfm.monitors import MsgAw
 from imsmodel import EventOutcome, Message
@@ -32,15 +32,15 @@ from scoreboard import ImsScoreboard, ScoreboardError
 from uvm.agents.sink_agent import SinkMsg
 from uvm.model_probe import ProbedModel, StepRecord
 from uvm.platform import PlatformModel
-from uvm.port_monitor import PortItem
+from uvm.port_monitor import PortItem, analysis_imp
 
 __all__ = ["ImsScoreboardComp", "ScoreboardError"]
 
 
 class ImsScoreboardComp(uvm_scoreboard):
     def build_phase(self) -> None:
-        self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
-        self.sink_imp = uvm_subscriber.uvm_AnalysisImp("sink_imp", self, self._on_sink)
+        self.port_imp = analysis_imp("port_imp", self, self._on_port)
+        self.sink_imp = analysis_imp("sink_imp", self, self._on_sink)
         self.step_ap = uvm_analysis_port("step_ap", self)
         self._model_msgs: deque[Message] = deque()
         self._sink_msgs: deque[SinkMsg] = deque()
@@ -51,8 +51,7 @@ class ImsScoreboardComp(uvm_scoreboard):
     def setup(self, ims_entries: int, msix_entries: int, platform: PlatformModel) -> None:
         """Create the model and the scoreboard (before the first edge)."""
         self.model = ProbedModel(ims_entries, msix_entries)
-        self.model.probes.append(self.step_ap.write)
-        self.model.probes.append(self._note_step)
+        self.model.probes.append(self._on_record)
         self.sb = ImsScoreboard(self.model, strict=True, history=100, log=self.logger)
         self.sb.on_message.append(self._on_model_msg)
         self.platform = platform
@@ -68,7 +67,9 @@ class ImsScoreboardComp(uvm_scoreboard):
             self.logger.error("bench diagnosis: %s", why)
             raise ScoreboardError(f"{why}\n{exc}") from exc
 
-    def _note_step(self, rec: StepRecord) -> None:
+    def _on_record(self, rec: StepRecord) -> None:
+        """A model step record: out on `step_ap` (coverage); event steps kept for `diagnose`."""
+        self.step_ap.write(rec)
         if rec.kind == "event":
             self._recent.append(rec)
 

@@ -16,11 +16,10 @@ from pyuvm import (
     uvm_driver,
     uvm_monitor,
     uvm_sequencer,
-    uvm_subscriber,
 )
 
 from uvm.harness import DutHarness
-from uvm.port_monitor import PortItem
+from uvm.port_monitor import PortItem, analysis_imp
 from uvm.sequences.items import EvtBurstItem, EvtItem
 
 __all__ = ["EvtAgent", "EvtDriver", "EvtMonitor"]
@@ -45,7 +44,7 @@ class EvtMonitor(uvm_monitor):
 
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
-        self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
+        self.port_imp = analysis_imp("port_imp", self, self._on_port)
 
     def _on_port(self, item: PortItem) -> None:
         if item.event is not None:

@@ -19,12 +19,11 @@ from pyuvm import (
     uvm_driver,
     uvm_monitor,
     uvm_sequencer,
-    uvm_subscriber,
 )
 
 from bfm.monitors import RegRead, RegWrite
 from uvm.harness import DutHarness
-from uvm.port_monitor import PortItem
+from uvm.port_monitor import PortItem, analysis_imp
 from uvm.sequences.items import RegItem
 
 __all__ = ["RegAgent", "RegDriver", "RegMonitor"]
@@ -49,7 +48,7 @@ class RegMonitor(uvm_monitor):
 
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
-        self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
+        self.port_imp = analysis_imp("port_imp", self, self._on_port)
         self._pending: deque[RegWrite | RegRead] = deque()
 
     def _on_port(self, item: PortItem) -> None:

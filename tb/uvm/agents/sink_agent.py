@@ -19,14 +19,13 @@ from pyuvm import (
     uvm_driver,
     uvm_monitor,
     uvm_sequencer,
-    uvm_subscriber,
 )
 
 from bfm.axil_sink import AxilSink
 from bfm.monitors import MsgAccept, MsgB
 from uvm.harness import DutHarness
 from uvm.platform import Handler, PlatformModel, UnknownInterrupt
-from uvm.port_monitor import PortItem
+from uvm.port_monitor import PortItem, analysis_imp
 from uvm.sequences.items import SinkItem
 
 __all__ = ["SinkAgent", "SinkDriver", "SinkMonitor", "SinkMsg"]
@@ -88,7 +87,7 @@ class SinkMonitor(uvm_monitor):
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
         self.b_ap = uvm_analysis_port("b_ap", self)
-        self.port_imp = uvm_subscriber.uvm_AnalysisImp("port_imp", self, self._on_port)
+        self.port_imp = analysis_imp("port_imp", self, self._on_port)
         self._wait_b: dict[int, SinkMsg] = {}
 
     def connect_phase(self) -> None:
