@@ -1370,6 +1370,8 @@ class ProbeSampler(EdgeSampler):
         snap = super().sample_now()
         for key, value in self.inject.items():  # keyed by signal path (slots are per sampler)
             snap[self.slot(key)] = value
+            if value is None:
+                self._snap_unresolved = True
         return snap
 
     def start(self) -> None:

@@ -22,6 +22,8 @@ converted once (a memo: the values on a bus repeat), "x"/"z" anywhere giving Non
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
+from operator import call
 from typing import Any
 
 import cocotb
@@ -35,11 +37,18 @@ __all__ = ["BusView", "EdgeSampler", "Snapshot", "two_state"]
 Snapshot = list[int | None]
 
 _MEMO_MAX = 1 << 16  # bit strings remembered by a four-state sampler before it starts afresh
+_MISS = -1  # memo lookup of a bit string not seen yet
+_X = -2  # memo value of a bit string with an X/Z (the snapshot holds None)
+
+
+def _no_long() -> int:
+    """Stands in the integer-read list for a signal wider than 32 bits (read as bits after)."""
+    return 0
 
 
 def two_state() -> bool:
     """True on a simulator whose signals hold only 0/1 (Verilator): X/Z cannot be sampled."""
-    return "verilator" in (cocotb.SIM_NAME or "").lower()
+    return "verilator" in (getattr(cocotb, "SIM_NAME", None) or "").lower()
 
 
 def _binstr_reader(handle: Any) -> Callable[[], str]:
@@ -107,7 +116,14 @@ class EdgeSampler:
         self._slots: dict[str, int] = {}
         self._readers: list[Callable[[], Any]] = []
         self._two_state = two_state()
-        self._memo: dict[str, int | None] = {}
+        # the raw GPI read of every signal (bound methods), all called by one `map` (a C loop)
+        # per clock; None when a handle has no raw access (then `_readers`, in a Python loop)
+        self._raw: list[Callable[[], Any]] | None = []
+        self._fix32: list[int] = []  # two-state: 32-bit slots (the GPI integer is signed)
+        self._wide: list[tuple[int, Callable[[], str]]] = []  # two-state: > 32 bits, as bits
+        self._memo: dict[str, int] = {}  # bit string -> value, _X when not resolvable
+        self.unresolved = False  # `values` may hold None (X/Z somewhere): see `sample_now`
+        self._snap_unresolved = False
         self._callbacks: list[Callable[[int], None]] = []
         self._task: Task[None] | None = None
 
@@ -123,7 +139,28 @@ class EdgeSampler:
                 reader = binstr if not self._two_state else _parsed(binstr)
             self._readers.append(reader)
             self.values.append(None)
+            self._add_raw(slot, handle)
         return slot
+
+    def _add_raw(self, slot: int, handle: Any) -> None:
+        raw = getattr(handle, "_handle", None)
+        if self._raw is None or not callable(getattr(raw, "get_signal_val_binstr", None)):
+            self._raw = None
+            return
+        if not self._two_state:
+            self._raw.append(raw.get_signal_val_binstr)
+            return
+        try:
+            width = len(handle)
+        except TypeError:
+            width = 1
+        if width > 32:
+            self._raw.append(_no_long)
+            self._wide.append((slot, raw.get_signal_val_binstr))
+            return
+        self._raw.append(raw.get_signal_val_long)
+        if width == 32:
+            self._fix32.append(slot)
 
     def watch(self, bus: Bus) -> BusView:
         """Sample every signal of `bus`; returns a view keyed by the bus attribute names."""
@@ -151,22 +188,50 @@ class EdgeSampler:
             self._task = None
 
     def sample_now(self) -> Snapshot:
-        """Read every watched signal now (X/Z anywhere in a signal reads as None)."""
+        """Read every watched signal now (X/Z anywhere in a signal reads as None). Sets
+        `_snap_unresolved` when the snapshot holds a None (never on a two-state simulator)."""
+        self._snap_unresolved = False
+        raw = self._raw
+        if raw is None:  # some handle without raw access: one reader call per signal
+            if self._two_state:
+                return [read() for read in self._readers]
+            return self._resolve([read() for read in self._readers], [_MISS] * len(self.names))
         if self._two_state:
-            return [read() for read in self._readers]
-        memo = self._memo
-        strs = [read() for read in self._readers]
-        return [memo[s] if s in memo else self._convert(s) for s in strs]
+            vals: Snapshot = list(map(call, raw))
+            for i in self._fix32:
+                vals[i] &= 0xFFFFFFFF  # type: ignore[operator]
+            for i, bits in self._wide:
+                vals[i] = int(bits(), 2)
+            return vals
+        strs: list[str] = list(map(call, raw))
+        codes = list(map(self._memo.get, strs, repeat(_MISS)))
+        if min(codes) < 0:  # a string not seen yet (_MISS) or not resolvable (_X)
+            return self._resolve(strs, codes)
+        return codes  # type: ignore[return-value]
 
-    def _convert(self, bits: str) -> int | None:
-        """A bit string's value (None if any bit is X, Z, U, W, ...), remembered."""
+    def _resolve(self, strs: list[str], codes: list[int]) -> Snapshot:
+        """Values of `strs` where `codes` (memo lookups) has a miss or an X/Z."""
+        vals: Snapshot = list(codes)
+        for i, code in enumerate(codes):
+            if code < 0:
+                if code == _MISS:
+                    code = self._convert(strs[i])
+                if code == _X:
+                    vals[i] = None
+                    self._snap_unresolved = True
+                else:
+                    vals[i] = code
+        return vals
+
+    def _convert(self, bits: str) -> int:
+        """A bit string's value (_X if any bit is X, Z, U, W, ...), remembered."""
         memo = self._memo
         if len(memo) > _MEMO_MAX:  # e.g. random junk on idle payloads: start afresh
             memo.clear()
         try:
-            value: int | None = int(bits, 2)
+            value = int(bits, 2)
         except ValueError:
-            value = None
+            value = _X
         memo[bits] = value
         return value
 
@@ -180,6 +245,7 @@ class EdgeSampler:
             await rise
             k = self.edge = self.edge + 1
             self.values = snap
+            self.unresolved = self._snap_unresolved
             for cb in callbacks:
                 cb(k)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bfm.clocking import BusView, EdgeSampler
-from bfm.common import ProtocolError, resp_name
+from bfm.common import RESP_NAME, ProtocolError, resp_name
 
 __all__ = [
     "DUT_OUTPUTS",
@@ -190,6 +190,7 @@ class ResetTxn:
 
 Txn = RegWrite | RegRead | EvtTxn | MsgAw | MsgW | MsgAccept | MsgB | ResetTxn
 MsgTxn = MsgAw | MsgW | MsgAccept | MsgB
+_NO_REGS: list[RegWrite | RegRead] = []  # shared and never appended to (see `ImsMonitor._reg`)
 _MUTABLE = (RegWrite, RegRead)  # their response is filled in after they are reported
 
 
@@ -356,7 +357,7 @@ class ImsMonitor:
     def _new_edge(self) -> None:
         self._txns: list[Txn] = []
         self._msgs: list[MsgTxn] = []
-        self._regs: list[RegWrite | RegRead] = []
+        self._regs: list[RegWrite | RegRead] = _NO_REGS  # a list of its own once one comes
         self._event: EvtTxn | None = None
         self._reset: ResetTxn | None = None
         self._responses = 0
@@ -429,11 +430,14 @@ class ImsMonitor:
             return
         if rst_prev == 0:
             self.release_edge = k  # first edge with rst_n sampled 1 (IMS-011 counts from here)
-        if self._seen_reset_edge and None in vals:  # the common case: everything resolvable
-            self._check_outputs(k, vals, in_reset=False)
+        if self._seen_reset_edge and self.sampler.unresolved and None in vals:
+            self._check_outputs(k, vals, in_reset=False)  # (the common case: all resolvable)
         self._msg_port(k, vals)
         steps = self._reg_port(k, vals)
-        if self.ch_e.step(k, vals):
+        ch = self.ch_e
+        if (not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1) or ch.step(
+            k, vals
+        ):
             ims, handle, pasid_valid, pasid = self._p_e
             steps += 1
             self.counts["events"] += 1
@@ -482,6 +486,12 @@ class ImsMonitor:
             if hot:
                 self.error(k, f"valid/ready outputs 1 during reset: {', '.join(hot)} (IMS-010)")
 
+    def _reg(self, txn: RegWrite | RegRead) -> None:
+        if self._regs is _NO_REGS:
+            self._regs = []
+        self._regs.append(txn)
+        self._txns.append(txn)
+
     def _reg_stalled(self) -> bool:
         return (
             self.ch_saw._stalled
@@ -492,9 +502,19 @@ class ImsMonitor:
         )
 
     def _msg_port(self, k: int, vals: list[int | None]) -> None:
-        aw = self.ch_maw.step(k, vals)
-        w = self.ch_mw.step(k, vals)
-        b = self.ch_mb.step(k, vals)
+        # a handshake with no stall before it is all `step` would find; anything else takes it
+        ch = self.ch_maw
+        aw = (
+            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
+        ) or ch.step(k, vals)
+        ch = self.ch_mw
+        w = (
+            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
+        ) or ch.step(k, vals)
+        ch = self.ch_mb
+        b = (
+            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
+        ) or ch.step(k, vals)
         if not (aw or w or b):
             return
         txns, msgs = self._txns, self._msgs
@@ -521,7 +541,8 @@ class ImsMonitor:
             txns.append(acc)
             msgs.append(acc)
         if b:
-            resp = resp_name(vals[self._p_mb])
+            code = vals[self._p_mb]
+            resp = "X" if code is None else RESP_NAME[code & 3]
             seq = self._msg_b_seq
             if seq >= self._msg_aw_seq:
                 # IMS-074: a B with no write in flight is ignored by the DUT
@@ -593,8 +614,7 @@ class ImsMonitor:
             self._wait_b.append(wr)
             steps += 1
             self.counts["writes"] += 1
-            self._regs.append(wr)
-            self._emit(wr)
+            self._reg(wr)
         if ar:
             if self._wait_r:
                 self.error(k, "register read taken while an R is still outstanding (IMS-014)")
@@ -602,8 +622,7 @@ class ImsMonitor:
             self._wait_r.append(rd)
             steps += 1
             self.counts["reads"] += 1
-            self._regs.append(rd)
-            self._emit(rd)
+            self._reg(rd)
         return steps
 
 
