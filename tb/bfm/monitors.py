@@ -504,17 +504,17 @@ class ImsMonitor:
     def _msg_port(self, k: int, vals: list[int | None]) -> None:
         # a handshake with no stall before it is all `step` would find; anything else takes it
         ch = self.ch_maw
-        aw = (
-            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
-        ) or ch.step(k, vals)
+        aw = (not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1) or ch.step(
+            k, vals
+        )
         ch = self.ch_mw
-        w = (
-            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
-        ) or ch.step(k, vals)
+        w = (not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1) or ch.step(
+            k, vals
+        )
         ch = self.ch_mb
-        b = (
-            not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1
-        ) or ch.step(k, vals)
+        b = (not ch._stalled and vals[ch._k_valid] == 1 and vals[ch._k_ready] == 1) or ch.step(
+            k, vals
+        )
         if not (aw or w or b):
             return
         txns, msgs = self._txns, self._msgs
