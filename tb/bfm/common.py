@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import cocotb
+import cocotb.handle
 
 __all__ = [
     "RESP_CODE",
@@ -20,11 +21,18 @@ __all__ = [
 ]
 
 _DEPOSIT = 0  # cocotb.handle._GPISetAction.DEPOSIT: the simulator's ordinary (inertial) write
+# cocotb's write scheduler and its deposit action (cocotb 2.x internals; cocotb is pinned): what
+# `handle.value = v` ends in; None if this cocotb has other names (then `handle.value = v`)
+_SCHEDULE_WRITE: Callable[..., None] | None = getattr(cocotb.handle, "_schedule_write", None)
+_DEPOSIT_ACTION = getattr(getattr(cocotb.handle, "_GPISetAction", None), "DEPOSIT", None)
+if _DEPOSIT_ACTION is None:
+    _SCHEDULE_WRITE = None
 
 
 def _raw_writes() -> bool:
-    """Signal writes may go to the simulator at once (two-state Verilator, see SignalWriter)."""
-    return "verilator" in (getattr(cocotb, "SIM_NAME", None) or "").lower()
+    """cocotb writes at once here (COCOTB_TRUST_INERTIAL_WRITES, set for Verilator by cocotb's
+    runner), so SignalWriter may deposit directly."""
+    return bool(getattr(cocotb.handle, "_trust_inertial", False))
 
 
 #: AXI resp[1:0] encodings by the names the model API uses.
@@ -69,31 +77,37 @@ def chance(rng: random.Random, prob: float) -> bool:
 
 
 class SignalWriter:
-    """Writes a signal only when the value changes (each write costs a simulator call).
+    """Writes a signal only when the value changes, and then as cheaply as cocotb allows.
 
-    BFMs write only from edge callbacks, right after a rising edge. On a two-state simulator
-    (Verilator) the write goes straight to the simulator (the raw GPI deposit): Verilator has
-    evaluated the edge before it calls back, and evaluates again after the callback, so the DUT
-    sees the value at the next edge, as with cocotb's own write, which on every simulator waits
-    for the ReadWrite phase (one more simulator callback per clock). Elsewhere (Icarus, where a
-    write during the edge callback could race the flip-flops) it is cocotb's write."""
+    BFMs write integers of at most 32 bits, from edge callbacks, right after a rising edge. The
+    write is the one cocotb's `handle.value = v` makes, without the setter's per-call checks and
+    type dispatch: on a simulator where cocotb trusts inertial writes (Verilator: cocotb's runner
+    sets COCOTB_TRUST_INERTIAL_WRITES), the raw GPI deposit at once, as cocotb does; elsewhere
+    (Icarus) the same deposit handed to cocotb's write scheduler, which applies it in the
+    ReadWrite phase (a write during the edge callback could race the flip-flops)."""
 
-    __slots__ = ("_handle", "_raw", "last")
+    __slots__ = ("_handle", "_raw", "_schedule", "last")
 
     def __init__(self, handle: Any, value: int = 0) -> None:
         self._handle = handle
         self.last = value  # the value written last (callers may compare before calling `put`)
+        raw = getattr(getattr(handle, "_handle", None), "set_signal_val_int", None)
         self._raw: Callable[[int, int], None] | None = None
-        if _raw_writes():
-            raw = getattr(getattr(handle, "_handle", None), "set_signal_val_int", None)
-            if callable(raw) and len(handle) <= 32:
+        self._schedule: Callable[..., None] | None = None
+        if callable(raw) and len(handle) <= 32:
+            if _raw_writes():
                 self._raw = raw
+            elif _SCHEDULE_WRITE is not None:
+                self._raw = raw
+                self._schedule = _SCHEDULE_WRITE
         handle.value = value
 
     def put(self, value: int) -> None:
         if value != self.last:
             self.last = value
-            if self._raw is not None:
+            if self._schedule is not None:
+                self._schedule(self._handle, self._raw, _DEPOSIT_ACTION, value)
+            elif self._raw is not None:
                 self._raw(_DEPOSIT, value)
             else:
                 self._handle.value = value
