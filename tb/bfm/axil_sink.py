@@ -178,30 +178,41 @@ class AxilSink:
         cfg = self.cfg
         rng = self.rng
         p = cfg.awready_prob  # as `chance()`: no random draw at probability 0 or 1
-        self._awready = len(self._aw) + len(self._b) < cfg.max_inflight and (
+        awready = self._awready = len(self._aw) + len(self._b) < cfg.max_inflight and (
             p >= 1.0 or (p > 0.0 and rng.random() < p)
         )
         p = cfg.wready_prob
-        self._wready = len(self._w) < cfg.max_inflight and (
+        wready = self._wready = len(self._w) < cfg.max_inflight and (
             p >= 1.0 or (p > 0.0 and rng.random() < p)
         )
-        self._bvalid = bool(self._b) and k >= self._b[0].b_at
-        self._w_awready.put(int(self._awready))
-        self._w_wready.put(int(self._wready))
-        if self._bvalid:
-            self._w_bresp.put(RESP_CODE[self._b[0].resp])
+        bvalid = self._bvalid = bool(self._b) and k >= self._b[0].b_at
+        w = self._w_awready  # (compared here first: most edges change none of these)
+        if awready != w.last:
+            w.put(int(awready))
+        w = self._w_wready
+        if wready != w.last:
+            w.put(int(wready))
+        w = self._w_bresp
+        if bvalid:
+            code = RESP_CODE[self._b[0].resp]
+            if code != w.last:
+                w.put(code)
         elif self._w_bvalid.last:
-            self._w_bresp.put(self.rng.getrandbits(2))  # junk while BVALID is 0
-        self._w_bvalid.put(int(self._bvalid))
+            w.put(rng.getrandbits(2))  # junk while BVALID is 0
+        w = self._w_bvalid
+        if bvalid != w.last:
+            w.put(int(bvalid))
 
     def _pair(self, k: int) -> None:
         """Writes with both AW and W taken: decide their response and B edge."""
+        cfg = self.cfg
         while self._aw and self._w:
             ka, addr, prot = self._aw.popleft()
             kw, data, strb = self._w.popleft()
             wr = SinkWrite(addr, prot, data, strb, ka, kw)
-            wr.resp = self._decide(wr)
-            wr.b_at = k + self.cfg.b_delay.draw(self.rng)
+            wr.resp = self._decide(wr) if self._resp_q or cfg.resp is not None else "OKAY"
+            d = cfg.b_delay  # (`Delay.draw` takes no random draw when hi <= lo)
+            wr.b_at = k + (d.lo if d.lo >= 0 and d.hi <= d.lo else d.draw(self.rng))
             self._b.append(wr)
             for cb in self.listeners:
                 cb(wr)

@@ -73,17 +73,18 @@ class ImsScoreboardComp(uvm_scoreboard):
         if rec.kind == "event":
             self._recent.append(rec)
 
+    # Model messages and sink writes pair in order; at most one of the two queues is non-empty.
     def _on_model_msg(self, msg: Message, aw: MsgAw) -> None:
-        self._model_msgs.append(msg)
-        self._pair()
+        if self._sink_msgs:
+            self._check_handler(msg, self._sink_msgs.popleft())
+        else:
+            self._model_msgs.append(msg)
 
     def _on_sink(self, smsg: SinkMsg) -> None:
-        self._sink_msgs.append(smsg)
-        self._pair()
-
-    def _pair(self) -> None:
-        while self._model_msgs and self._sink_msgs:
-            self._check_handler(self._model_msgs.popleft(), self._sink_msgs.popleft())
+        if self._model_msgs:
+            self._check_handler(self._model_msgs.popleft(), smsg)
+        else:
+            self._sink_msgs.append(smsg)
 
     def _check_handler(self, msg: Message, smsg: SinkMsg) -> None:
         """The handler that fired is the one the entry was bound to (platform in the loop)."""
