@@ -361,7 +361,9 @@ class ImsScoreboard:
         stats[_EVENT_KEY[value]] += 1
         self._last_outcome = outcome
         self._last_write_off = None
-        self._note(_Lazy((_ARROW, t, value)))
+        self.history.append(_Lazy((_ARROW, t, value)))
+        if self._debug:
+            self.log.debug("%s", self.history[-1])
         self._collect(t)
 
     def _reset(self, t: ResetTxn) -> None:
@@ -373,7 +375,9 @@ class ImsScoreboard:
         self._note(t)
 
     def _accept(self, t: MsgAccept) -> None:
-        self._note(t)
+        self.history.append(t)
+        if self._debug:
+            self.log.debug("%s", t)
         if self.model.unaccepted <= 0:
             self._fail(f"message #{t.seq} accepted but the model expects no message (IMS-072)")
             return
@@ -400,7 +404,9 @@ class ImsScoreboard:
             self._last_write_off = None
             self._note(_Lazy((_B_FAILED, desc)))
         else:
-            self._note(desc)
+            self.history.append(desc)
+            if self._debug:
+                self.log.debug("%s", desc)
         self._collect(desc)
 
     # ------------------------------------------------------------------ messages

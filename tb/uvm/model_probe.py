@@ -164,7 +164,10 @@ class ProbedModel(ImsModel):
     def b_response(self, resp: str) -> Message:
         rec = StepRecord("b")
         rec.resp = resp
-        self._begin(rec)
+        self._rec = rec  # `_begin`, inline: one B per message
+        logged = self._logged0 = self.errors_logged
+        if self._counters[0] != logged:
+            self._counters = (logged, self.error_counters())
         rec.b_message = super().b_response(resp)
         return rec.b_message
 
