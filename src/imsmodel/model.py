@@ -115,6 +115,7 @@ class ImsModel:
         "_err_ovf",
         "_err_pasid",
         "_err_valid",
+        "_evt_msgs",
         "_ia",
         "_ic",
         "_id",
@@ -165,6 +166,11 @@ class ImsModel:
         self._cap = rm.cap_value(ims_entries, msix_entries)
         self._out: list[Message] = []
         self._inflight: deque[Message] = deque()
+        # per table (by `ims`) and entry: the last event message made (see `_event_message`)
+        self._evt_msgs: dict[bool, list[Message | None]] = {
+            False: [None] * msix_entries,
+            True: [None] * ims_entries,
+        }
         self._s_err: dict[int, int] = {int(c): 0 for c in ErrorCode}
         self._s_ev_sent = self._s_ev_pended = 0
         self._s_unmask = self._s_flush = self._s_flushes = 0
@@ -505,7 +511,7 @@ class ImsModel:
                 self._s_ev_pended += 1
                 return _PENDING
             self._s_ev_sent += 1  # IMS-044
-            self._emit(Message(self._ia[handle], self._id[handle], True, handle, False, "event"))
+            self._emit(self._event_message(True, handle, self._ia[handle], self._id[handle]))
             return _SENT
         # IMS-041: range, then enable. IMS-045: evt_pasid plays no part in MSI-X delivery.
         if handle >= self._m:
@@ -520,8 +526,17 @@ class ImsModel:
             self._s_ev_pended += 1
             return _PENDING
         self._s_ev_sent += 1  # IMS-044
-        self._emit(Message(self._xa[handle], self._xd[handle], False, handle, False, "event"))
+        self._emit(self._event_message(False, handle, self._xa[handle], self._xd[handle]))
         return _SENT
+
+    def _event_message(self, ims: bool, index: int, addr: int, data: int) -> Message:
+        """The event message of an entry with this (addr, data). Messages are immutable values:
+        the last one made for the entry is handed out again while the pair is unchanged."""
+        made = self._evt_msgs[ims]
+        msg = made[index]
+        if msg is None or msg.addr != addr or msg.data != data:
+            msg = made[index] = Message(addr, data, ims, index, False, "event")
+        return msg
 
     def _event_error(self, code: int, ims: bool, handle: int, pasid: int | None) -> None:
         # IMS-042: no message, no pending change. IMS-051: ERR_INFO/ERR_PASID latch what the event
