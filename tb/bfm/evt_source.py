@@ -110,7 +110,15 @@ class EvtSource:
 
     def send_many(self, events: Iterable[tuple[bool, int, int | None]]) -> list[EvtOp]:
         """Queue a burst of (ims, handle, pasid) events, in order (as `send_nowait` each)."""
-        return [self.send_nowait(ims, handle, pasid) for ims, handle, pasid in events]
+        junk = self._junk
+        ops = [
+            EvtOp(bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF, junk(20))
+            for ims, handle, pasid in events
+        ]
+        if ops:
+            self._q.extend(ops)
+            self._idle.clear()
+        return ops
 
     async def send(self, ims: bool, handle: int, pasid: int | None = None) -> int:
         """Send one event; returns the edge of its handshake."""

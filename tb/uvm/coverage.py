@@ -87,20 +87,20 @@ class _Point:
         self._bins_cbs = cp._bins_callbacks
         self._threshold_cbs = cp._threshold_callbacks
         self._parent_cbs = cp._parent._threshold_callbacks
-        self._covered: set[Label] = set()
+        self._covered: dict[Label, list[Label]] = {}  # covered bin -> [bin]
 
     def sample(self, label: Label) -> None:
         if label in self._covered and not (
             self._bins_cbs or self._threshold_cbs or self._parent_cbs
         ):
             self._hits[label] += 1
-            self._cp._new_hits = [label]
+            self._cp._new_hits = self._covered[label]  # [label], made once per bin
             return
         if label not in self.bins:
             raise ValueError(f"{self.name}: {label!r} is not a bin (coverage model out of date?)")
         self._hit(label)
         if self._hits[label] >= self._cp.at_least:
-            self._covered.add(label)
+            self._covered[label] = [label]
 
 
 def _sampled(label: Label) -> None:

@@ -70,9 +70,12 @@ class StepRecord:
 
     def __init__(self, kind: str, offset: int = 0, value: int = 0, strb: int = 0xF) -> None:
         self.kind = kind
-        self.offset = offset
-        self.value = value
-        self.strb = strb
+        if offset:  # (else the class default, 0)
+            self.offset = offset
+        if value:
+            self.value = value
+        if strb != 0xF:
+            self.strb = strb
         self.messages = []
 
     def flush_counts(self) -> tuple[int, int]:
