@@ -276,10 +276,12 @@ class pyuvm_bench(ImsBaseTest):
 
     def bfm_configs(self, rng: Any) -> BfmConfigs:
         """The plain loop's pin activity: events back to back, the sink always ready with B in
-        the next cycle, the register master with no delays and BREADY/RREADY held 1."""
+        the next cycle, the register master with no delays and BREADY/RREADY held 1; payload
+        pins the DUT ignores (evt_pasid of an event without a PASID, idle buses) held at 0 as the
+        plain loop holds them, not the random junk the tests drive there."""
         return BfmConfigs(
-            master=AxilMasterConfig(),
-            evt=EvtSourceConfig(gap=Delay(0, 0)),
+            master=AxilMasterConfig(idle_junk=False),
+            evt=EvtSourceConfig(gap=Delay(0, 0), idle_junk=False),
             sink=AxilSinkConfig(awready_prob=1.0, wready_prob=1.0, b_delay=Delay(0, 0)),
         )
 
