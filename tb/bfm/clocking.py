@@ -75,7 +75,7 @@ def _int_reader(handle: Any) -> Callable[[], int] | None:
     if not callable(raw) or width > 32:
         return None
     if width < 32:
-        return raw  # type: ignore[no-any-return]
+        return raw
     mask = (1 << width) - 1
 
     def read() -> int:
@@ -133,7 +133,7 @@ class EdgeSampler:
         if slot is None:
             slot = self._slots[key] = len(self.names)
             self.names.append(key)
-            reader = _int_reader(handle) if self._two_state else None
+            reader: Callable[[], Any] | None = _int_reader(handle) if self._two_state else None
             if reader is None:
                 binstr = _binstr_reader(handle)
                 reader = binstr if not self._two_state else _parsed(binstr)
@@ -143,7 +143,7 @@ class EdgeSampler:
         return slot
 
     def _add_raw(self, slot: int, handle: Any) -> None:
-        raw = getattr(handle, "_handle", None)
+        raw: Any = getattr(handle, "_handle", None)
         if self._raw is None or not callable(getattr(raw, "get_signal_val_binstr", None)):
             self._raw = None
             return
