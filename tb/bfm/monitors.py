@@ -462,9 +462,10 @@ class ImsMonitor:
             if self.log.isEnabledFor(logging.DEBUG):
                 for t in txns:
                     self.log.debug("%s", t)
-            for t in txns:
-                for lst in self.listeners:
-                    lst.on_txn(t)
+            if self.listeners:
+                for t in txns:
+                    for lst in self.listeners:
+                        lst.on_txn(t)
         for lst in self.listeners:
             lst.edge_done(k)
         if txns or self._responses:
