@@ -1,7 +1,9 @@
 """One shared sampler for every BFM and monitor: a single edge counter and one snapshot per edge.
 
-Why sample at the falling edge: with Icarus a coroutine resumed by `RisingEdge(clk)` still sees the
-pre-edge values of registered signals, with Verilator it may see the post-edge ones. The values a
+Why sample at the falling edge: at `RisingEdge(clk)` Verilator has already evaluated the edge
+(post-edge values), and Icarus does not reliably show every pre-edge value either (sampling there
+changed simulated times when tried), and some DUT outputs depend combinationally on the bench's
+inputs, so the sampler needs a moment after its own writes and before the next edge. The values a
 flip-flop samples at rising edge k are the values that were stable during the half cycle before it,
 so the sampler reads every watched signal at the falling edge that precedes edge k (the bench drives
 only right after rising edges, so nothing changes in between) and publishes them at edge k.
@@ -14,9 +16,11 @@ runs right after edge k, so the DUT sees the new values at edge k+1.
 
 A snapshot is a list indexed by the slot `watch_signal` returned (one list per edge, no keys to
 hash). Reading is the per-clock cost every component pays, so it is as cheap as the simulator
-allows: on a two-state simulator (Verilator: no X/Z can exist) signals up to 32 bits are read as
-integers by the raw GPI call; on a four-state one (Icarus) as bit strings, each distinct string
-converted once (a memo: the values on a bus repeat), "x"/"z" anywhere giving None.
+allows: one C-level pass over the raw GPI read of every signal; on a two-state simulator
+(Verilator: no X/Z can exist) signals up to 32 bits are read as integers; on a four-state one
+(Icarus) as bit strings, each distinct string converted once (a memo: the values on a bus
+repeat), "x"/"z" anywhere giving None. `unresolved` tells whether the published snapshot holds a
+None, so a check for X/Z costs nothing on the clocks that have none.
 """
 
 from __future__ import annotations
