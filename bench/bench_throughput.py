@@ -298,12 +298,12 @@ class pyuvm_bench(ImsBaseTest):
         evts0 = mon.counts["events"]
         edge0 = env.harness.edge
         handles = _events(k)
-        events = [(True, h, None) for h in handles]
+        stimulus: list[tuple[bool, int, int | None]] = [(True, h, None) for h in handles]
         port = ctx.evt
         t0, c0 = time.perf_counter(), time.process_time()
         with profiled("pyuvm_bench"):
-            for i in range(0, len(events), BURST):
-                await port.send_burst(events[i : i + BURST])
+            for i in range(0, len(stimulus), BURST):
+                await port.send_burst(stimulus[i : i + BURST])
             await env.settle(tail=0)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         events = mon.counts["events"] - evts0
