@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tb"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_gpi, whatever pytest's import mode
 
 import cocotb
 from bfm import common
 from bfm.clocking import EdgeSampler
 from bfm.evt_source import EvtSource, EvtSourceConfig
-from test_sampler import Handle
+from fake_gpi import Handle
 
 
 class Entity:

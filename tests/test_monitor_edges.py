@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tb"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_gpi, whatever pytest's import mode
 
 import cocotb
 from bfm.axil_master import SIGNALS as S_SIGNALS
@@ -24,7 +25,7 @@ from bfm.axil_sink import SIGNALS as M_SIGNALS
 from bfm.clocking import EdgeSampler
 from bfm.evt_source import SIGNALS as E_SIGNALS
 from bfm.monitors import EdgeTxns, EvtTxn, ImsMonitor, MsgAccept, MsgAw, MsgB, MsgW, RegWrite, Txn
-from test_sampler import Handle
+from fake_gpi import Handle
 
 WIDTHS = {"awaddr": 16, "araddr": 16, "wdata": 32, "rdata": 32, "handle": 16, "pasid": 20}
 
