@@ -20,6 +20,7 @@ from imsmodel import sim
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "counter"
+SAMPLER_FIXTURE = ROOT / "tests" / "fixtures" / "sampler"
 SIMS = sim.parse_sims(os.environ.get("IMS_SIM"))
 TB_MODULES = sorted(p.stem for p in (ROOT / "tb").glob("test_*.py"))
 
@@ -63,6 +64,20 @@ def processes_in(folder: Path) -> list[int]:
 
 
 # --------------------------------------------------------------------------- the benches
+@pytest.mark.parametrize("simulator", SIMS)
+def test_sampler_failure_fails_the_test(simulator: str) -> None:
+    """An exception from a sampler edge callback fails its test with that exception (the module
+    expects it), and the sampler stops with its test (tests/fixtures/sampler)."""
+    res = sim.run_test(
+        sim.make_build(simulator, sim.DEFAULT_CONFIG),
+        "test_sampler_failure",
+        tb_dir=SAMPLER_FIXTURE,
+        seed=1,
+        timeout=600,
+    )
+    assert res.ok, f"{res.status}: {res.message} (log {res.log})"
+
+
 
 
 @pytest.mark.parametrize("module", TB_MODULES or ["<none>"])

@@ -31,8 +31,10 @@ from operator import call
 from typing import Any
 
 import cocotb
+from cocotb import _event_loop
+from cocotb._base_triggers import TriggerCallback
 from cocotb.task import Task
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import Event, FallingEdge, RisingEdge
 from cocotb_bus.bus import Bus
 
 __all__ = ["BusView", "EdgeSampler", "Snapshot", "two_state"]
@@ -130,6 +132,9 @@ class EdgeSampler:
         self._snap_unresolved = False
         self._callbacks: list[Callable[[int], None]] = []
         self._task: Task[None] | None = None
+        self._armed = False
+        self._waiting: TriggerCallback | None = None  # our callback on an edge trigger
+        self._snap: Snapshot = []
 
     def watch_signal(self, key: str, handle: Any) -> int:
         """Sample `handle` under `key` (idempotent); returns its slot in `values`."""
@@ -187,6 +192,7 @@ class EdgeSampler:
             self._task = cocotb.start_soon(self._run())
 
     def stop(self) -> None:
+        self._disarm()
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -240,18 +246,69 @@ class EdgeSampler:
         return value
 
     async def _run(self) -> None:
-        fall = FallingEdge(self.clk)
-        rise = RisingEdge(self.clk)
-        callbacks = self._callbacks
-        while True:
-            await fall
-            snap = self.sample_now()
-            await rise
-            k = self.edge = self.edge + 1
-            self.values = snap
-            self.unresolved = self._snap_unresolved
-            for cb in callbacks:
+        """Sample until stopped or cancelled (the end of the test cancels every task); raises what
+        `sample_now` or an edge callback raised, and then samples no more.
+
+        The edges are not awaited by this task: the sampler registers its own callback on the
+        edge trigger, and that callback puts the edge's work on cocotb's event loop, exactly where
+        a task waiting on the edge would be resumed (so everything runs in the same order as with
+        an `await`), without resuming a coroutine twice per clock."""
+        self._failure = Event()
+        self._error: BaseException | None = None
+        self._fall = FallingEdge(self.clk)
+        self._rise = RisingEdge(self.clk)
+        self._armed = True
+        self._waiting = self._fall._register(self._on_fall)
+        try:
+            await self._failure.wait()
+        finally:
+            self._disarm()
+        assert self._error is not None
+        raise self._error
+
+    def _disarm(self) -> None:
+        self._armed = False
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting.cancel()
+
+    def _fail(self, exc: BaseException) -> None:
+        self._disarm()
+        self._error = exc
+        self._failure.set()
+
+    # edge trigger callbacks: schedule the work on the event loop, as a waiting task's resume is
+    def _on_fall(self) -> None:
+        self._waiting = None
+        _event_loop._inst.schedule(self._at_fall)
+
+    def _on_rise(self) -> None:
+        self._waiting = None
+        _event_loop._inst.schedule(self._at_rise)
+
+    def _at_fall(self) -> None:
+        if not self._armed:
+            return
+        try:
+            self._snap = self.sample_now()
+        except BaseException as exc:  # re-raised by `_run`: the test fails with it
+            self._fail(exc)
+            return
+        self._waiting = self._rise._register(self._on_rise)
+
+    def _at_rise(self) -> None:
+        if not self._armed:
+            return
+        k = self.edge = self.edge + 1
+        self.values = self._snap
+        self.unresolved = self._snap_unresolved
+        try:
+            for cb in self._callbacks:
                 cb(k)
+        except BaseException as exc:  # re-raised by `_run`: the test fails with it
+            self._fail(exc)
+            return
+        self._waiting = self._fall._register(self._on_fall)
 
 
 def _parsed(binstr: Callable[[], str]) -> Callable[[], int]:
