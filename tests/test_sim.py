@@ -78,8 +78,6 @@ def test_sampler_failure_fails_the_test(simulator: str) -> None:
     assert res.ok, f"{res.status}: {res.message} (log {res.log})"
 
 
-
-
 @pytest.mark.parametrize("module", TB_MODULES or ["<none>"])
 @pytest.mark.parametrize("config", sim.ALL_CONFIGS, ids=str)
 @pytest.mark.parametrize("simulator", SIMS)
