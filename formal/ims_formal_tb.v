@@ -1,0 +1,743 @@
+// Formal wrapper of ims_ctrl for bounded model checking (yosys-smtbmc, see formal/run_formal.py).
+//
+// Small configuration: IMS_ENTRIES = 4, MSIX_ENTRIES = 2 (6 entries). Every DUT input is a free
+// input of this module; `assume` keeps the environment legal, `assert` states the properties.
+// Everything is derived from the DUT ports (no hierarchical references).
+//
+// Entry tags. Message address/data are opaque to the device, so the environment programs a
+// unique tag into each entry's data word: a write of the data word (+8) of entry e with
+// WSTRB[0] = 1 carries WDATA[2:0] = e + 1 (e = 0..1 MSI-X 0..1, e = 2..5 IMS 0..3). An entry's
+// data then reads tag(e) in bits [2:0] once written, 0 (its reset value) before: a message
+// whose WDATA[2:0] = e + 1 comes from entry e, a message with 0 from some entry not yet tagged.
+//
+// Shadow model (spec sections 3-6, updated at the step edges of IMS-080 seen on the ports):
+// CTRL, ERR_STATUS.VALID, per entry MASK / pending / tagged, per IMS entry PASID_EN / PASID.
+// Every step that the spec says sends a message (event on an open, unmasked entry; unmask of a
+// pending entry; flush; error-interrupt raise) adds one to the entry's allowance (or to the
+// untagged pool while the entry has no tag). Properties (checked from the first edge after
+// reset; one `assert` per line so a counterexample names its rule):
+//   P-MSG  messages (W handshakes) per entry <= its allowance; untagged messages <= the untagged
+//          pool; no message with a tag of no entry; AW handshakes <= all allowances.
+//          Covers IMS-031..036, IMS-040..045, IMS-060/061: no message for a masked entry, a PASID
+//          mismatch, an invalid handle or a disabled/closed table, at most one per pending
+//          episode (a release clears the shadow pending bit, repeated masked events add nothing).
+//   P-AXI  m_axil AW/W and s_axil B/R: VALID stays 1 with a stable payload until READY;
+//          AWPROT = 0, AWADDR[1:0] = 0, WSTRB = 0xF (IMS-013, IMS-070).
+//   P-WR   AW and W handshakes of a register write at the same edge, AWREADY = WREADY (IMS-012).
+//   P-RSP  one B and one R outstanding at most, none lost or duplicated: BVALID exactly while a
+//          committed write has no B yet; RVALID only for an AR, one clock after it (IMS-014).
+//   P-STEP at most one step (write commit, AR, event, logged B error) per edge (IMS-081).
+//   P-RST  (only with IMS_FORMAL_RESET: rst_n free after the first cycle) every valid/ready
+//          output is 0 while rst_n = 0 and the previous edge sampled rst_n = 0 too (IMS-010:
+//          reset is synchronous, the outputs follow from the first edge that samples it).
+//
+// Environment (assume): rst_n = 0 in the first cycle, then 1 (with IMS_FORMAL_RESET: free, and
+// AXI masters drive no VALID while rst_n = 0); s_axil AW/W/AR and m_axil B hold VALID with a
+// stable payload until READY; m_axil B only for a message whose AW and W both completed; a
+// non-OKAY B response may only start while no error-interrupt raise has happened since reset
+// (so every non-OKAY B is the logged B error of IMS-053, never the unlogged one of IMS-062);
+// events, READY inputs, addresses and data are free (apart from the data-word tags).
+`default_nettype none
+
+module ims_formal_tb (
+    input  wire        clk,
+    input  wire        rst_n,
+
+    input  wire [15:0] s_axil_awaddr,
+    input  wire [2:0]  s_axil_awprot,
+    input  wire        s_axil_awvalid,
+    input  wire [31:0] s_axil_wdata,
+    input  wire [3:0]  s_axil_wstrb,
+    input  wire        s_axil_wvalid,
+    input  wire        s_axil_bready,
+    input  wire [15:0] s_axil_araddr,
+    input  wire [2:0]  s_axil_arprot,
+    input  wire        s_axil_arvalid,
+    input  wire        s_axil_rready,
+
+    input  wire        evt_valid,
+    input  wire        evt_ims,
+    input  wire [15:0] evt_handle,
+    input  wire        evt_pasid_valid,
+    input  wire [19:0] evt_pasid,
+
+    input  wire        m_axil_awready,
+    input  wire        m_axil_wready,
+    input  wire [1:0]  m_axil_bresp,
+    input  wire        m_axil_bvalid
+);
+
+    localparam integer N  = 4;        // IMS_ENTRIES
+    localparam integer M  = 2;        // MSIX_ENTRIES
+    localparam integer NE = M + N;    // entries; tags 1..NE fit in 3 bits
+    localparam integer CW = 6;        // allowance / message counters (no wrap within the depth)
+    localparam integer KW = 8;        // handshake counters
+
+    wire        s_axil_awready, s_axil_wready, s_axil_bvalid, s_axil_arready, s_axil_rvalid;
+    wire [1:0]  s_axil_bresp, s_axil_rresp;
+    wire [31:0] s_axil_rdata;
+    wire        evt_ready;
+    wire [63:0] m_axil_awaddr;
+    wire [2:0]  m_axil_awprot;
+    wire        m_axil_awvalid, m_axil_wvalid, m_axil_bready;
+    wire [31:0] m_axil_wdata;
+    wire [3:0]  m_axil_wstrb;
+
+    ims_ctrl #(
+        .IMS_ENTRIES  (N),
+        .MSIX_ENTRIES (M)
+    ) dut (
+        .clk             (clk),
+        .rst_n           (rst_n),
+        .s_axil_awaddr   (s_axil_awaddr),
+        .s_axil_awprot   (s_axil_awprot),
+        .s_axil_awvalid  (s_axil_awvalid),
+        .s_axil_awready  (s_axil_awready),
+        .s_axil_wdata    (s_axil_wdata),
+        .s_axil_wstrb    (s_axil_wstrb),
+        .s_axil_wvalid   (s_axil_wvalid),
+        .s_axil_wready   (s_axil_wready),
+        .s_axil_bresp    (s_axil_bresp),
+        .s_axil_bvalid   (s_axil_bvalid),
+        .s_axil_bready   (s_axil_bready),
+        .s_axil_araddr   (s_axil_araddr),
+        .s_axil_arprot   (s_axil_arprot),
+        .s_axil_arvalid  (s_axil_arvalid),
+        .s_axil_arready  (s_axil_arready),
+        .s_axil_rdata    (s_axil_rdata),
+        .s_axil_rresp    (s_axil_rresp),
+        .s_axil_rvalid   (s_axil_rvalid),
+        .s_axil_rready   (s_axil_rready),
+        .evt_valid       (evt_valid),
+        .evt_ready       (evt_ready),
+        .evt_ims         (evt_ims),
+        .evt_handle      (evt_handle),
+        .evt_pasid_valid (evt_pasid_valid),
+        .evt_pasid       (evt_pasid),
+        .m_axil_awaddr   (m_axil_awaddr),
+        .m_axil_awprot   (m_axil_awprot),
+        .m_axil_awvalid  (m_axil_awvalid),
+        .m_axil_awready  (m_axil_awready),
+        .m_axil_wdata    (m_axil_wdata),
+        .m_axil_wstrb    (m_axil_wstrb),
+        .m_axil_wvalid   (m_axil_wvalid),
+        .m_axil_wready   (m_axil_wready),
+        .m_axil_bresp    (m_axil_bresp),
+        .m_axil_bvalid   (m_axil_bvalid),
+        .m_axil_bready   (m_axil_bready)
+    );
+
+`ifdef FORMAL
+
+    // ------------------------------------------------------------------ previous cycle
+    reg         f_past_valid = 1'b0;   // at least one edge (the first one, in reset) has passed
+    reg         p_rst_n;
+    reg         p_s_awvalid, p_s_awready, p_s_wvalid, p_s_wready, p_s_arvalid, p_s_arready;
+    reg  [15:0] p_s_awaddr, p_s_araddr;
+    reg  [2:0]  p_s_awprot, p_s_arprot;
+    reg  [31:0] p_s_wdata;
+    reg  [3:0]  p_s_wstrb;
+    reg         p_s_bvalid, p_s_bready, p_s_rvalid, p_s_rready;
+    reg  [1:0]  p_s_bresp, p_s_rresp;
+    reg  [31:0] p_s_rdata;
+    reg         p_m_awvalid, p_m_awready, p_m_wvalid, p_m_wready, p_m_bvalid, p_m_bready;
+    reg  [63:0] p_m_awaddr;
+    reg  [2:0]  p_m_awprot;
+    reg  [31:0] p_m_wdata;
+    reg  [3:0]  p_m_wstrb;
+    reg  [1:0]  p_m_bresp;
+    reg         p_hs_ar;
+
+    // ------------------------------------------------------------------ handshakes at this edge
+    wire hs_wc  = s_axil_awvalid && s_axil_awready;            // write commit edge (IMS-012)
+    wire hs_ww  = s_axil_wvalid && s_axil_wready;
+    wire hs_ar  = s_axil_arvalid && s_axil_arready;
+    wire hs_ev  = evt_valid && evt_ready;
+    wire hs_sb  = s_axil_bvalid && s_axil_bready;
+    wire hs_sr  = s_axil_rvalid && s_axil_rready;
+    wire hs_maw = m_axil_awvalid && m_axil_awready;
+    wire hs_mw  = m_axil_wvalid && m_axil_wready;
+    wire hs_mb  = m_axil_bvalid && m_axil_bready;
+    // a non-OKAY B is the logged B error step (IMS-053): the environment offers none for a raise
+    wire hs_berr = hs_mb && (m_axil_bresp != 2'b00);
+
+    // ------------------------------------------------------------------ register write decode
+    wire [15:0] wa     = s_axil_awaddr;
+    wire        wd_ctl = (wa[15:2] == 14'h0002);                     // CTRL
+    wire        wd_est = (wa[15:2] == 14'h0004);                     // ERR_STATUS
+    wire        wd_mt  = (wa[15:12] == 4'h1) && ({24'd0, wa[11:4]} < M);   // MSI-X entry
+    wire        wd_it  = wa[15] && ({21'd0, wa[14:4]} < N);               // IMS entry
+    wire [2:0]  wd_e   = wd_mt ? wa[6:4] : wa[6:4] + M[2:0];          // entry number 0..NE-1
+    wire [1:0]  wd_dw  = wa[3:2];
+    wire        wd_tab = wd_mt || wd_it;
+
+    // event decode
+    wire e_inr = evt_ims ? ({16'd0, evt_handle} < N) : ({16'd0, evt_handle} < M);
+
+    // ------------------------------------------------------------------ shadow state
+    reg  [3:0]      sh_ctrl;         // {ERR_INT_ENABLE, IMS_ENABLE, MSIX_FUNC_MASK, MSIX_ENABLE}
+    reg             sh_err_valid;
+    reg             sh_raise_seen;   // an error-interrupt raise happened since reset
+    reg  [NE-1:0]   sh_mask, sh_pend, sh_tag;
+    reg  [N-1:0]    sh_pen;
+    reg  [20*N-1:0] sh_pasid;
+    reg  [CW*NE-1:0] sh_allow, sh_sent;
+    reg  [CW-1:0]   sh_allow_u, sh_sent_u, sh_sent_bad;
+    reg  [KW-1:0]   f_maw, f_mw, f_mb;   // message AW / W / B handshakes since reset
+    reg  [1:0]      f_wpend, f_rpend;    // register writes without B, reads without R
+    reg  [4:0]      f_nsteps;            // write commits + events since reset
+
+    // next state
+    reg  [3:0]      n_ctrl;
+    reg             n_err_valid, n_raise_seen;
+    reg  [NE-1:0]   n_mask, n_pend, n_tag;
+    reg  [N-1:0]    n_pen;
+    reg  [20*N-1:0] n_pasid;
+    reg  [CW*NE-1:0] n_allow, n_sent;
+    reg  [CW-1:0]   n_allow_u, n_sent_u, n_sent_bad;
+    reg  [2*NE-1:0] give;            // messages this edge's steps allow, per entry
+    reg             old_mopen, old_iopen, nm, ev_err, ev_masked, raise;
+    reg  [1:0]      n_errs;
+    integer         i;
+
+    always @(*) begin
+        n_ctrl       = sh_ctrl;
+        n_err_valid  = sh_err_valid;
+        n_raise_seen = sh_raise_seen;
+        n_mask       = sh_mask;
+        n_pend       = sh_pend;
+        n_tag        = sh_tag;
+        n_pen        = sh_pen;
+        n_pasid      = sh_pasid;
+        n_allow      = sh_allow;
+        n_allow_u    = sh_allow_u;
+        n_sent       = sh_sent;
+        n_sent_u     = sh_sent_u;
+        n_sent_bad   = sh_sent_bad;
+        give         = {2*NE{1'b0}};
+        old_mopen    = 1'b0;
+        old_iopen    = 1'b0;
+        nm           = 1'b0;
+        ev_err       = 1'b0;
+        ev_masked    = 1'b0;
+        raise        = 1'b0;
+        n_errs       = 2'd0;
+
+        // ---- register write at its commit edge (IMS-012, IMS-020..036)
+        if (hs_wc) begin
+            if (wd_ctl && s_axil_wstrb[0]) begin
+                old_mopen = sh_ctrl[0] && !sh_ctrl[1];
+                old_iopen = sh_ctrl[2];
+                n_ctrl    = s_axil_wdata[3:0];
+                // IMS-032: a table that opens flushes its pending, unmasked entries
+                if (!old_mopen && n_ctrl[0] && !n_ctrl[1]) begin
+                    for (i = 0; i < M; i = i + 1) begin
+                        if (n_pend[i] && !n_mask[i]) begin
+                            give[2*i +: 2] = give[2*i +: 2] + 2'd1;
+                            n_pend[i]      = 1'b0;
+                        end
+                    end
+                end
+                if (!old_iopen && n_ctrl[2]) begin
+                    for (i = M; i < NE; i = i + 1) begin
+                        if (n_pend[i] && !n_mask[i]) begin
+                            give[2*i +: 2] = give[2*i +: 2] + 2'd1;
+                            n_pend[i]      = 1'b0;
+                        end
+                    end
+                end
+            end
+            if (wd_est && s_axil_wstrb[0] && s_axil_wdata[0]) begin   // IMS-027
+                n_err_valid = 1'b0;
+            end
+            // MSI-X entries: data word tag, MASK (IMS-031, IMS-036)
+            for (i = 0; i < M; i = i + 1) begin
+                if (wd_mt && wd_e == i) begin
+                    if (wd_dw == 2'd2 && s_axil_wstrb[0]) begin
+                        n_tag[i] = 1'b1;
+                    end
+                    if (wd_dw == 2'd3 && s_axil_wstrb[0]) begin
+                        nm = s_axil_wdata[0];
+                        if (n_mask[i] && !nm && n_pend[i] && n_ctrl[0] && !n_ctrl[1]) begin
+                            give[2*i +: 2] = give[2*i +: 2] + 2'd1;
+                            n_pend[i]      = 1'b0;
+                        end
+                        n_mask[i] = nm;
+                    end
+                end
+            end
+            // IMS entries: data word tag, MASK, PASID_EN, PASID (byte strobes, IMS-023)
+            for (i = 0; i < N; i = i + 1) begin
+                if (wd_it && wd_e == M + i) begin
+                    if (wd_dw == 2'd2 && s_axil_wstrb[0]) begin
+                        n_tag[M + i] = 1'b1;
+                    end
+                    if (wd_dw == 2'd3) begin
+                        if (s_axil_wstrb[0]) begin
+                            nm = s_axil_wdata[0];
+                            if (n_mask[M + i] && !nm && n_pend[M + i] && n_ctrl[2]) begin
+                                give[2*(M + i) +: 2] = give[2*(M + i) +: 2] + 2'd1;
+                                n_pend[M + i]        = 1'b0;
+                            end
+                            n_mask[M + i] = nm;
+                            n_pen[i]      = s_axil_wdata[3];
+                        end
+                        if (s_axil_wstrb[1]) n_pasid[20*i +: 4]      = s_axil_wdata[15:12];
+                        if (s_axil_wstrb[2]) n_pasid[20*i + 4 +: 8]  = s_axil_wdata[23:16];
+                        if (s_axil_wstrb[3]) n_pasid[20*i + 12 +: 8] = s_axil_wdata[31:24];
+                    end
+                end
+            end
+        end
+
+        // ---- event at its handshake edge (IMS-040..045)
+        if (hs_ev) begin
+            if (evt_ims) begin
+                if (!n_ctrl[2] || !e_inr) begin
+                    ev_err = 1'b1;                    // IMS_DISABLED, INVALID_HANDLE
+                end else begin
+                    for (i = 0; i < N; i = i + 1) begin
+                        if (evt_handle[2:0] == i) begin
+                            if (n_pen[i] && (!evt_pasid_valid || evt_pasid != n_pasid[20*i +: 20])) begin
+                                ev_err = 1'b1;        // PASID_MISMATCH
+                            end else if (n_mask[M + i]) begin
+                                n_pend[M + i] = 1'b1;                 // IMS-043
+                            end else begin
+                                give[2*(M + i) +: 2] = give[2*(M + i) +: 2] + 2'd1;   // IMS-044
+                            end
+                        end
+                    end
+                end
+            end else begin
+                if (!e_inr || !n_ctrl[0]) begin
+                    ev_err = 1'b1;                    // INVALID_HANDLE, MSIX_DISABLED
+                end else begin
+                    for (i = 0; i < M; i = i + 1) begin
+                        if (evt_handle[2:0] == i) begin
+                            ev_masked = n_mask[i] || n_ctrl[1];
+                            if (ev_masked) begin
+                                n_pend[i] = 1'b1;
+                            end else begin
+                                give[2*i +: 2] = give[2*i +: 2] + 2'd1;
+                            end
+                        end
+                    end
+                end
+            end
+        end
+
+        // ---- errors (IMS-050..053) and the error-interrupt raise (IMS-060, IMS-061)
+        n_errs = {1'b0, ev_err} + {1'b0, hs_berr};
+        if (n_errs != 2'd0) begin
+            if (!n_err_valid) begin
+                n_err_valid = 1'b1;
+                raise       = n_ctrl[3];
+            end
+        end
+        if (raise) begin
+            n_raise_seen = 1'b1;
+            if (n_ctrl[0]) begin
+                if (n_mask[0] || n_ctrl[1]) begin
+                    n_pend[0] = 1'b1;
+                end else begin
+                    give[1:0] = give[1:0] + 2'd1;
+                end
+            end
+        end
+
+        // ---- allowances: to the entry while it has its tag, else to the untagged pool
+        for (i = 0; i < NE; i = i + 1) begin
+            if (n_tag[i]) begin
+                n_allow[CW*i +: CW] = n_allow[CW*i +: CW] + {{(CW-2){1'b0}}, give[2*i +: 2]};
+            end else begin
+                n_allow_u = n_allow_u + {{(CW-2){1'b0}}, give[2*i +: 2]};
+            end
+        end
+
+        // ---- messages, identified by their tag at the W handshake
+        if (hs_mw) begin
+            if (m_axil_wdata[2:0] == 3'd0) begin
+                n_sent_u = n_sent_u + 1'b1;
+            end else if (m_axil_wdata[2:0] > NE) begin
+                n_sent_bad = n_sent_bad + 1'b1;
+            end
+            for (i = 0; i < NE; i = i + 1) begin
+                if (m_axil_wdata[2:0] == i + 1) begin
+                    n_sent[CW*i +: CW] = n_sent[CW*i +: CW] + 1'b1;
+                end
+            end
+        end
+    end
+
+    // sum of all allowances (P-MSG total)
+    reg [KW-1:0] f_allow_total;
+    always @(*) begin
+        f_allow_total = {{(KW-CW){1'b0}}, sh_allow_u};
+        for (i = 0; i < NE; i = i + 1) begin
+            f_allow_total = f_allow_total + {{(KW-CW){1'b0}}, sh_allow[CW*i +: CW]};
+        end
+    end
+
+    // messages whose AW and W both completed (AW and W both leave in message order, IMS-071)
+    wire [KW-1:0] f_mdone = (f_maw < f_mw) ? f_maw : f_mw;
+
+    always @(posedge clk) begin
+        f_past_valid <= 1'b1;
+        p_rst_n      <= rst_n;
+        p_s_awvalid  <= s_axil_awvalid;
+        p_s_awready  <= s_axil_awready;
+        p_s_awaddr   <= s_axil_awaddr;
+        p_s_awprot   <= s_axil_awprot;
+        p_s_wvalid   <= s_axil_wvalid;
+        p_s_wready   <= s_axil_wready;
+        p_s_wdata    <= s_axil_wdata;
+        p_s_wstrb    <= s_axil_wstrb;
+        p_s_arvalid  <= s_axil_arvalid;
+        p_s_arready  <= s_axil_arready;
+        p_s_araddr   <= s_axil_araddr;
+        p_s_arprot   <= s_axil_arprot;
+        p_s_bvalid   <= s_axil_bvalid;
+        p_s_bready   <= s_axil_bready;
+        p_s_bresp    <= s_axil_bresp;
+        p_s_rvalid   <= s_axil_rvalid;
+        p_s_rready   <= s_axil_rready;
+        p_s_rresp    <= s_axil_rresp;
+        p_s_rdata    <= s_axil_rdata;
+        p_m_awvalid  <= m_axil_awvalid;
+        p_m_awready  <= m_axil_awready;
+        p_m_awaddr   <= m_axil_awaddr;
+        p_m_awprot   <= m_axil_awprot;
+        p_m_wvalid   <= m_axil_wvalid;
+        p_m_wready   <= m_axil_wready;
+        p_m_wdata    <= m_axil_wdata;
+        p_m_wstrb    <= m_axil_wstrb;
+        p_m_bvalid   <= m_axil_bvalid;
+        p_m_bready   <= m_axil_bready;
+        p_m_bresp    <= m_axil_bresp;
+        p_hs_ar      <= rst_n && hs_ar;
+
+        if (!rst_n) begin
+            sh_ctrl       <= 4'd0;
+            sh_err_valid  <= 1'b0;
+            sh_raise_seen <= 1'b0;
+            sh_mask       <= {NE{1'b1}};
+            sh_pend       <= {NE{1'b0}};
+            sh_tag        <= {NE{1'b0}};
+            sh_pen        <= {N{1'b0}};
+            sh_pasid      <= {20*N{1'b0}};
+            sh_allow      <= {CW*NE{1'b0}};
+            sh_sent       <= {CW*NE{1'b0}};
+            sh_allow_u    <= {CW{1'b0}};
+            sh_sent_u     <= {CW{1'b0}};
+            sh_sent_bad   <= {CW{1'b0}};
+            f_maw         <= {KW{1'b0}};
+            f_mw          <= {KW{1'b0}};
+            f_mb          <= {KW{1'b0}};
+            f_wpend       <= 2'd0;
+            f_rpend       <= 2'd0;
+            f_nsteps      <= 5'd0;
+        end else begin
+            sh_ctrl       <= n_ctrl;
+            sh_err_valid  <= n_err_valid;
+            sh_raise_seen <= n_raise_seen;
+            sh_mask       <= n_mask;
+            sh_pend       <= n_pend;
+            sh_tag        <= n_tag;
+            sh_pen        <= n_pen;
+            sh_pasid      <= n_pasid;
+            sh_allow      <= n_allow;
+            sh_sent       <= n_sent;
+            sh_allow_u    <= n_allow_u;
+            sh_sent_u     <= n_sent_u;
+            sh_sent_bad   <= n_sent_bad;
+            f_maw         <= f_maw + {{(KW-1){1'b0}}, hs_maw};
+            f_mw          <= f_mw + {{(KW-1){1'b0}}, hs_mw};
+            f_mb          <= f_mb + {{(KW-1){1'b0}}, hs_mb};
+            f_wpend       <= f_wpend + {1'b0, hs_wc} - {1'b0, hs_sb};
+            f_rpend       <= f_rpend + {1'b0, hs_ar} - {1'b0, hs_sr};
+            f_nsteps      <= f_nsteps + {4'd0, hs_wc} + {4'd0, hs_ev};
+        end
+    end
+
+    // ------------------------------------------------------------------ environment
+    wire f_live = f_past_valid && p_rst_n && rst_n;   // this edge and the previous one out of reset
+
+    always @(posedge clk) begin
+        if (!f_past_valid) begin
+            assume(!rst_n);
+        end
+`ifndef IMS_FORMAL_RESET
+        if (f_past_valid) begin
+            assume(rst_n);
+        end
+`else
+        // AXI masters drive no VALID during reset (the event source neither)
+        if (!rst_n) begin
+            assume(!s_axil_awvalid);
+            assume(!s_axil_wvalid);
+            assume(!s_axil_arvalid);
+            assume(!m_axil_bvalid);
+            assume(!evt_valid);
+        end
+`endif
+        // register port master: VALID held with a stable payload until READY
+        if (f_live && p_s_awvalid && !p_s_awready) begin
+            assume(s_axil_awvalid);
+            assume(s_axil_awaddr == p_s_awaddr);
+            assume(s_axil_awprot == p_s_awprot);
+        end
+        if (f_live && p_s_wvalid && !p_s_wready) begin
+            assume(s_axil_wvalid);
+            assume(s_axil_wdata == p_s_wdata);
+            assume(s_axil_wstrb == p_s_wstrb);
+        end
+        if (f_live && p_s_arvalid && !p_s_arready) begin
+            assume(s_axil_arvalid);
+            assume(s_axil_araddr == p_s_araddr);
+            assume(s_axil_arprot == p_s_arprot);
+        end
+        // entry tags: a data-word write of entry e carries e + 1 in its low bits
+        if (s_axil_awvalid && s_axil_wvalid && wd_tab && wd_dw == 2'd2 && s_axil_wstrb[0]) begin
+            assume(s_axil_wdata[2:0] == wd_e + 3'd1);
+        end
+        // message slave: B held with a stable response until BREADY, only for a completed write
+        if (f_live && p_m_bvalid && !p_m_bready) begin
+            assume(m_axil_bvalid);
+            assume(m_axil_bresp == p_m_bresp);
+        end
+        if (f_past_valid && rst_n && m_axil_bvalid) begin
+            assume(f_mb < f_mdone);
+        end
+        // property-set restrictions (formal/run_formal.py documents which set uses which)
+`ifdef IMS_FORMAL_B_OKAY
+        assume(m_axil_bresp == 2'b00);                 // no message write fails
+`endif
+`ifdef IMS_FORMAL_NO_EIE
+        if (s_axil_awvalid && s_axil_wvalid && wd_ctl) begin
+            assume(!s_axil_wdata[3]);                  // ERR_INT_ENABLE stays 0: no raise
+        end
+`endif
+`ifdef IMS_FORMAL_NO_READS
+        assume(!s_axil_arvalid);                       // no register reads
+`endif
+`ifdef IMS_FORMAL_STEPS
+        if (f_nsteps >= `IMS_FORMAL_STEPS) begin
+            assume(!s_axil_awvalid && !evt_valid);     // at most IMS_FORMAL_STEPS writes + events
+        end
+`endif
+`ifdef IMS_FORMAL_SMALL
+        assume(evt_handle[15:3] == 13'd0);
+        assume(evt_pasid[19:1] == 19'd0);
+        if (s_axil_awvalid && s_axil_wvalid && wd_it && wd_dw == 2'd3) begin
+            assume(s_axil_wdata[31:13] == 19'd0);
+        end
+`endif
+`ifdef IMS_FORMAL_M_READY
+        if (rst_n) begin
+            assume(m_axil_awready && m_axil_wready);   // the message slave never stalls
+        end
+`endif
+        // a new non-OKAY B only before any raise: it then answers an ordinary message (IMS-062)
+        if (f_past_valid && rst_n && m_axil_bvalid && m_axil_bresp != 2'b00 &&
+            !(p_rst_n && p_m_bvalid && !p_m_bready)) begin
+            assume(!sh_raise_seen);
+        end
+    end
+
+    // ------------------------------------------------------------------ forbidden messages
+    // One symbolic entry X (any of the NE entries, fixed for the whole trace) and an
+    // environment in which the spec allows X no message (IMS_FORMAL_FORBID_*), or allows X
+    // messages only through pending releases (IMS_FORMAL_EPISODE). No counting over all
+    // entries: these are the per-rule forms of P-MSG that a solver reaches at depth 20.
+    // X gets its tag before any table opens, so every message of X carries the tag X + 1.
+`ifdef IMS_FORMAL_X
+    (* anyconst *) wire [2:0] f_x;
+    wire [2:0]  ev_e     = evt_ims ? evt_handle[2:0] + M[2:0] : evt_handle[2:0];
+    wire        ev_on_x  = evt_valid && e_inr && (ev_e == f_x);
+    wire        wr_x_ctl = s_axil_awvalid && s_axil_wvalid && wd_tab && (wd_e == f_x) &&
+                           (wd_dw == 2'd3);
+    wire        opens    = s_axil_awvalid && s_axil_wvalid && wd_ctl && s_axil_wstrb[0] &&
+                           (s_axil_wdata[0] || s_axil_wdata[2]);
+    wire        msg_x    = hs_mw && (m_axil_wdata[2:0] == f_x + 3'd1);
+    wire [1:0]  x_i      = f_x[1:0] - M[1:0];                     // X as an IMS index
+    wire [19:0] x_pasid  = sh_pasid >> (20 * x_i);
+    wire        x_pen    = sh_pen[x_i];
+    wire [CW-1:0] x_sent  = sh_sent >> (CW * f_x);
+    wire [CW-1:0] x_allow = sh_allow >> (CW * f_x);
+    always @(posedge clk) begin
+        assume(f_x < NE);
+        if (opens) begin
+            assume(sh_tag[f_x]);
+        end
+`ifdef IMS_FORMAL_FORBID_MASK
+        // X stays masked (IMS-031, IMS-043): its control word is written with MASK = 1 only
+        if (wr_x_ctl && s_axil_wstrb[0]) begin
+            assume(s_axil_wdata[0]);
+        end
+`endif
+`ifdef IMS_FORMAL_FORBID_PASID
+        // X is an IMS entry with PASID_EN = 1 and every event to X carries no or another PASID
+        assume(f_x >= M);
+        if (ev_on_x) begin
+            assume(x_pen && (!evt_pasid_valid || evt_pasid != x_pasid));
+        end
+`endif
+`ifdef IMS_FORMAL_EPISODE
+        // events reach X only while X is masked: each one joins X's pending episode
+        if (ev_on_x) begin
+            assume(sh_mask[f_x]);
+        end
+`endif
+    end
+`endif
+`ifdef IMS_FORMAL_FORBID_INVALID
+    // every event names a handle beyond its table or a disabled table (IMS-042, IMS-044,
+    // IMS-045): none may send or leave anything pending; with ERR_INT_ENABLE = 0 (no raise)
+    // no message may leave at all
+    always @(posedge clk) begin
+        if (evt_valid) begin
+            assume(!e_inr || (evt_ims ? !sh_ctrl[2] : !sh_ctrl[0]));
+        end
+        if (s_axil_awvalid && s_axil_wvalid && wd_ctl) begin
+            assume(!s_axil_wdata[3]);
+        end
+    end
+`endif
+
+    // ------------------------------------------------------------------ solver aids
+    // Lemmas on DUT internals, asserted like the properties (so a wrong lemma fails, it never
+    // hides anything). yosys-smtbmc assumes every assertion proven at earlier steps, so these
+    // turn the queue bookkeeping of ims_msg_out (a counting argument that SAT/SMT solvers redo
+    // from reset at every depth) into a one-step check. Yosys has no hierarchical references:
+    // formal/run_formal.py connects the h_* wires with `connect -set h_x dut.u.x` after flatten.
+`ifdef IMS_FORMAL_LEMMAS
+    (* keep *) wire [2:0] h_msg_wr, h_msg_cp, h_msg_awp, h_msg_wp;
+    (* keep *) wire [4:0] h_msg_ost_wr, h_msg_ost_rd;
+    (* keep *) wire       h_core_s1_push;
+    wire [2:0] l_used = h_msg_wr - h_msg_cp;
+    wire [2:0] l_aw   = h_msg_awp - h_msg_cp;
+    wire [2:0] l_w    = h_msg_wp - h_msg_cp;
+    wire [4:0] l_ost  = h_msg_ost_wr - h_msg_ost_rd;
+
+    always @(posedge clk) begin
+        if (f_past_valid) begin
+            assert({1'b0, l_used} + {3'b000, h_core_s1_push} <= 4'd4);   // queue never overflows
+            assert(l_aw <= l_used);
+            assert(l_w <= l_used);
+            assert(h_msg_awp == f_maw[2:0]);
+            assert(h_msg_wp == f_mw[2:0]);
+            assert(h_msg_cp == f_mdone[2:0]);
+            assert(l_ost == f_maw[4:0] - f_mb[4:0]);
+            assert(f_maw - f_mb <= 8'd16);
+        end
+    end
+`endif
+
+    // ------------------------------------------------------------------ properties
+    always @(posedge clk) begin
+`ifdef IMS_FORMAL_MSG
+        if (f_past_valid) begin
+            // P-MSG
+            assert(sh_sent[CW*0 +: CW] <= sh_allow[CW*0 +: CW]);   // MSI-X 0
+            assert(sh_sent[CW*1 +: CW] <= sh_allow[CW*1 +: CW]);   // MSI-X 1
+            assert(sh_sent[CW*2 +: CW] <= sh_allow[CW*2 +: CW]);   // IMS 0
+            assert(sh_sent[CW*3 +: CW] <= sh_allow[CW*3 +: CW]);   // IMS 1
+            assert(sh_sent[CW*4 +: CW] <= sh_allow[CW*4 +: CW]);   // IMS 2
+            assert(sh_sent[CW*5 +: CW] <= sh_allow[CW*5 +: CW]);   // IMS 3
+            assert(sh_sent_u <= sh_allow_u);                       // entries without a tag
+            assert(sh_sent_bad == {CW{1'b0}});                     // no entry has this tag
+            assert(f_maw <= f_allow_total);                       // AW handshakes
+        end
+`endif
+`ifdef IMS_FORMAL_FORBID_MASK
+        if (f_past_valid) begin
+            assert(!msg_x);   // P-MASK: no message from an entry that stays masked
+        end
+`endif
+`ifdef IMS_FORMAL_FORBID_PASID
+        if (f_past_valid) begin
+            assert(!msg_x);   // P-PASID: no message from an entry whose events all mismatch
+        end
+`endif
+`ifdef IMS_FORMAL_FORBID_INVALID
+        if (f_past_valid) begin
+            assert(!m_axil_awvalid);   // P-INVALID: no message from invalid or disabled events
+            assert(!m_axil_wvalid);    // P-INVALID
+        end
+`endif
+`ifdef IMS_FORMAL_EPISODE
+        if (f_past_valid) begin
+            // P-EPISODE: X's messages never outnumber X's releases (one per pending episode)
+            assert(x_sent <= x_allow);
+        end
+`endif
+`ifdef IMS_FORMAL_HS
+        if (f_past_valid && p_rst_n) begin
+            // P-AXI: the DUT's VALID outputs hold with a stable payload until READY
+            if (p_m_awvalid && !p_m_awready) begin
+                assert(m_axil_awvalid);
+                assert(m_axil_awaddr == p_m_awaddr);
+                assert(m_axil_awprot == p_m_awprot);
+            end
+            if (p_m_wvalid && !p_m_wready) begin
+                assert(m_axil_wvalid);
+                assert(m_axil_wdata == p_m_wdata);
+                assert(m_axil_wstrb == p_m_wstrb);
+            end
+            if (p_s_bvalid && !p_s_bready) begin
+                assert(s_axil_bvalid);
+                assert(s_axil_bresp == p_s_bresp);
+            end
+            if (p_s_rvalid && !p_s_rready) begin
+                assert(s_axil_rvalid);
+                assert(s_axil_rresp == p_s_rresp);
+                assert(s_axil_rdata == p_s_rdata);
+            end
+        end
+        if (f_past_valid && rst_n) begin
+            // P-AXI: message format (IMS-013, IMS-070)
+            if (m_axil_awvalid) begin
+                assert(m_axil_awprot == 3'b000);
+                assert(m_axil_awaddr[1:0] == 2'b00);
+            end
+            if (m_axil_wvalid) begin
+                assert(m_axil_wstrb == 4'hF);
+            end
+            // P-WR (IMS-012)
+            assert(s_axil_awready == s_axil_wready);
+            assert(hs_wc == hs_ww);
+            // P-RSP (IMS-014)
+            assert(f_wpend <= 2'd1);
+            assert(s_axil_bvalid == (f_wpend == 2'd1));
+            assert(f_rpend <= 2'd1);
+            if (s_axil_rvalid) begin
+                assert(f_rpend == 2'd1);
+            end
+            if (f_rpend == 2'd1 && !s_axil_rvalid) begin
+                assert(p_hs_ar);
+            end
+            // P-STEP (IMS-081)
+            assert({1'b0, hs_wc} + {1'b0, hs_ar} + {1'b0, hs_ev} + {1'b0, hs_berr} <= 3'd1);
+        end
+`endif
+`ifdef IMS_FORMAL_RESET
+        // P-RST (IMS-010): every valid/ready output 0 while rst_n = 0 after the first reset edge
+        if (f_past_valid && !p_rst_n && !rst_n) begin   // rst_n sampled 0 at the last edge too
+            assert(!s_axil_awready);
+            assert(!s_axil_wready);
+            assert(!s_axil_bvalid);
+            assert(!s_axil_arready);
+            assert(!s_axil_rvalid);
+            assert(!evt_ready);
+            assert(!m_axil_awvalid);
+            assert(!m_axil_wvalid);
+            assert(!m_axil_bready);
+        end
+`endif
+    end
+
+`endif
+
+endmodule
+
+`default_nettype wire
