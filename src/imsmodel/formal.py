@@ -1,0 +1,582 @@
+"""Bounded model checking of ims_ctrl: `python -m imsmodel.formal` (`make formal`).
+
+Each property set ("job") of formal/ims_formal_tb.v is compiled by Yosys to SMT-LIB
+(`read_verilog -formal -DFORMAL -D<set macros>`, flatten, the message queue's small register
+files mapped to flip-flops, the entry RAMs kept as SMT arrays) and checked by `yosys-smtbmc`
+with z3 for DEPTH steps after the reset step. The first step has rst_n = 0 (the wrapper assumes
+it), so depth D means D - 1 clocks checked after reset.
+
+Why these options (measured here, yosys 0.23, z3 4.8.12): z3 expands Yosys' `define-fun`
+macros without sharing, so without `--unroll` it never reaches the first check (more than
+5 minutes, 7 GB at step 0); with `--unroll` and the RAMs as arrays one job reaches depth 22 in
+minutes; bit-blasting the RAMs to flip-flops is 2.4x slower. Debian's boolector 1.5.118 rejects
+`set-option` in its SMT-LIB reader, so it cannot be driven by yosys-smtbmc here; `--solver` still
+accepts it for machines where it works.
+
+`--presat` makes every step check that the assumptions are satisfiable: a set whose
+environment assumptions contradict each other fails ("assumptions unsatisfiable") instead of
+passing vacuously.
+
+Results: one row per job (PASS / FAIL / TIMEOUT / ERROR) with the failing assertion, its
+property group and rules, the step and the counterexample trace (VCD, build/formal/<job>/
+trace.vcd). Exit status 0 when every job passes (or, with --expect-fail, when every job fails
+with a counterexample). Every Yosys and smtbmc run has a wall-clock timeout; a timed-out run
+is killed with its solver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imsmodel import mutate
+
+__all__ = [
+    "JOBS",
+    "FormalJob",
+    "FormalResult",
+    "check_tools",
+    "main",
+    "parse_smtbmc",
+    "run_job",
+]
+
+DEFAULT_DEPTH = 12  # BMC steps incl. the reset step 0 (see docs/formal.md for runtimes)
+DEFAULT_TIMEOUT = 1200.0
+YOSYS_TIMEOUT = 300.0
+SOLVERS = ("z3", "boolector", "yices", "bitwuzla")
+_INSTALL = {
+    "yosys": "apt-get install -y yosys",
+    "yosys-smtbmc": "apt-get install -y yosys",
+    "z3": "apt-get install -y z3",
+    "boolector": "apt-get install -y boolector",
+    "yices": "apt-get install -y yices2",
+    "bitwuzla": "build bitwuzla from https://github.com/bitwuzla/bitwuzla",
+}
+WRAPPER = "ims_formal_tb.v"
+TOP = "ims_formal_tb"
+
+
+@dataclass(frozen=True)
+class PropertyGroup:
+    """A group of assertions in the wrapper, marked by a `// P-NAME` comment."""
+
+    name: str
+    rules: str
+    meaning: str
+
+
+GROUPS = {
+    "P-MSG": PropertyGroup(
+        "P-MSG",
+        "IMS-031..036, IMS-040..045, IMS-060/061",
+        "no message for a masked entry, a PASID mismatch, an invalid handle or a disabled "
+        "table; at most one message per pending episode",
+    ),
+    "P-AXI": PropertyGroup(
+        "P-AXI",
+        "IMS-013, IMS-070",
+        "VALID held with a stable payload until READY; message AWPROT/AWADDR/WSTRB format",
+    ),
+    "P-WR": PropertyGroup("P-WR", "IMS-012", "AW and W of a register write at the same edge"),
+    "P-RSP": PropertyGroup("P-RSP", "IMS-014", "one B and one R outstanding, none lost"),
+    "P-STEP": PropertyGroup("P-STEP", "IMS-081", "at most one step per edge"),
+    "P-RST": PropertyGroup("P-RST", "IMS-010", "valid/ready outputs 0 in reset"),
+    "P-MASK": PropertyGroup("P-MASK", "IMS-031, IMS-043", "no message from a masked entry"),
+    "P-PASID": PropertyGroup("P-PASID", "IMS-040, IMS-041", "no message on a PASID mismatch"),
+    "P-INVALID": PropertyGroup(
+        "P-INVALID",
+        "IMS-042, IMS-044, IMS-045",
+        "no message for an invalid handle or a disabled table",
+    ),
+    "P-EPISODE": PropertyGroup(
+        "P-EPISODE", "IMS-032, IMS-034, IMS-043", "at most one message per pending episode"
+    ),
+    "LEMMA": PropertyGroup("LEMMA", "-", "solver aid on DUT internals (a wrong lemma fails)"),
+}
+
+
+@dataclass(frozen=True)
+class FormalJob:
+    """One property set: the wrapper macros that select its assertions and environment."""
+
+    name: str
+    defines: tuple[str, ...]
+    groups: tuple[str, ...]
+    what: str
+    induction: int = 0  # k > 0: also prove for every depth by k-induction
+    default: bool = True  # part of the default job list
+
+
+JOBS: dict[str, FormalJob] = {
+    job.name: job
+    for job in (
+        FormalJob(
+            "axi",
+            ("IMS_FORMAL_HS", "IMS_FORMAL_M_READY", "IMS_FORMAL_B_OKAY"),
+            ("P-AXI", "P-WR", "P-RSP", "P-STEP"),
+            "register-port handshakes and responses, message format, one step per edge "
+            "(message port always ready, every B OKAY)",
+            induction=3,
+        ),
+        FormalJob(
+            "reset",
+            ("IMS_FORMAL_RESET",),
+            ("P-RST",),
+            "reset asserted at any clock: every valid/ready output 0 while rst_n = 0",
+            induction=2,
+        ),
+        FormalJob(
+            "mask",
+            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_MASK"),
+            ("P-MASK",),
+            "no message from an entry that stays masked (symbolic entry)",
+        ),
+        FormalJob(
+            "pasid",
+            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID"),
+            ("P-PASID",),
+            "no message from an IMS entry whose events all carry a wrong or no PASID",
+        ),
+        FormalJob(
+            "invalid",
+            ("IMS_FORMAL_FORBID_INVALID",),
+            ("P-INVALID",),
+            "no message when every event has an invalid handle or a disabled table",
+        ),
+        FormalJob(
+            "episode",
+            ("IMS_FORMAL_X", "IMS_FORMAL_EPISODE"),
+            ("P-EPISODE",),
+            "at most one message per pending episode of a symbolic entry",
+        ),
+        FormalJob(
+            "msg",
+            ("IMS_FORMAL_MSG",),
+            ("P-MSG",),
+            "every message allowed by a step of the spec, all entries (shadow model)",
+            default=False,
+        ),
+        FormalJob(
+            "maxi",
+            ("IMS_FORMAL_HS", "IMS_FORMAL_B_OKAY", "IMS_FORMAL_NO_READS"),
+            ("P-AXI",),
+            "message port VALID/payload stable until READY under backpressure",
+            default=False,
+        ),
+    )
+}
+
+
+@dataclass
+class FormalResult:
+    job: str
+    status: str  # PASS | FAIL | TIMEOUT | ERROR
+    depth: int
+    seconds: float
+    step: int | None = None  # the step of a counterexample
+    assertion: str = ""  # file:line of the failing assertion
+    source: str = ""  # its source text
+    group: str = ""  # its property group (P-MSG, ...)
+    trace: Path | None = None
+    detail: str = ""
+    log: Path | None = None
+    rerun: str = ""
+    failed_asserts: list[str] = field(default_factory=list)
+
+    @property
+    def rules(self) -> str:
+        g = GROUPS.get(self.group)
+        return g.rules if g else ""
+
+
+class ToolMissing(RuntimeError):
+    """A tool the formal flow needs is not installed."""
+
+
+def check_tools(solver: str = "z3") -> dict[str, str]:
+    """The paths of yosys, yosys-smtbmc and the solver; ToolMissing naming the install command."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}: choose one of {', '.join(SOLVERS)}")
+    exe = {"yices": "yices-smt2"}.get(solver, solver)
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for tool, cmd in (("yosys", "yosys"), ("yosys-smtbmc", "yosys-smtbmc"), (solver, exe)):
+        path = shutil.which(cmd)
+        if path is None:
+            missing.append(f"{cmd} (install it with: {_INSTALL[tool]})")
+        else:
+            found[tool] = path
+    if missing:
+        raise ToolMissing("formal checks need " + "; ".join(missing))
+    return found
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def _yosys_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, smt2: Path) -> str:
+    defines = " ".join(f"-D{d}" for d in ("FORMAL", *job.defines))
+    files = " ".join(str(p) for p in (*rtl, wrapper))
+    return "\n".join(
+        (
+            f"read_verilog -formal {defines} {files}",
+            f"prep -top {TOP}",
+            "flatten",
+            "memory -nomap",
+            # the message queue's register files have asynchronous reads that feed their own
+            # write enables through the queue counters: as SMT arrays they form a logic loop
+            f"memory_map {TOP}/*u_msg*",
+            "opt",
+            "async2sync",
+            "dffunmap",
+            "opt_clean",
+            f"write_smt2 -wires {smt2}",
+            "",
+        )
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (z3 runs in its own process group under yosys-smtbmc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    for pid in [*_descendants(proc.pid), proc.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _run(cmd: Sequence[str], log: Path, timeout: float, cwd: Path) -> int | None:
+    """Run cmd with stdout+stderr to log; None when the wall-clock timeout killed it."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            list(cmd), stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            return None
+        except BaseException:
+            _kill_tree(proc)
+            raise
+
+
+_STATUS = re.compile(r"Status: (PASSED|FAILED)")
+# "file.v:653.32-654.27": the span of the assertion statement; its last line holds the assert
+_ASSERT = re.compile(r"Assert failed in \S+: (\S+?\.v):(\d+)(?:\.\d+-(\d+))?")
+_STEP = re.compile(r"Checking (?:assertions|assumptions) in step (\d+)")
+_UNSAT = re.compile(r"Assumptions are unsatisfiable")
+
+
+def parse_smtbmc(text: str) -> tuple[str, int | None, list[tuple[str, int]]]:
+    """(status, last step, failing assertions as (file, line)) from a yosys-smtbmc log.
+
+    status: PASSED, FAILED, UNSAT_ASSUMPTIONS (vacuous: --presat found no trace) or UNKNOWN."""
+    steps = [int(m) for m in _STEP.findall(text)]
+    step = steps[-1] if steps else None
+    asserts = [(f, int(end or n)) for f, n, end in _ASSERT.findall(text)]
+    if _UNSAT.search(text):
+        return "UNSAT_ASSUMPTIONS", step, asserts
+    m = _STATUS.findall(text)
+    return (m[-1] if m else "UNKNOWN"), step, asserts
+
+
+def _group_of(lines: Sequence[str], line_no: int) -> str:
+    """The property group of the assertion at line_no: the nearest `// P-...` above it."""
+    for no in range(min(line_no, len(lines)) - 1, -1, -1):
+        m = re.search(r"//\s*(P-[A-Z]+)", lines[no])
+        if m:
+            return m.group(1)
+        if "IMS_FORMAL_LEMMAS" in lines[no]:
+            return "LEMMA"
+    return ""
+
+
+def run_job(
+    job: FormalJob,
+    out_dir: Path,
+    *,
+    depth: int = DEFAULT_DEPTH,
+    rtl_dir: Path | None = None,
+    solver: str = "z3",
+    timeout: float = DEFAULT_TIMEOUT,
+    rerun: str = "",
+) -> FormalResult:
+    """Compile and check one property set; never raises for a failing or hanging check."""
+    root = _project_root()
+    rtl_dir = rtl_dir or root / "rtl"
+    wrapper = root / "formal" / WRAPPER
+    out_dir.mkdir(parents=True, exist_ok=True)
+    smt2, trace = out_dir / "model.smt2", out_dir / "trace.vcd"
+    trace.unlink(missing_ok=True)
+    (out_dir / "model.ys").write_text(
+        _yosys_script(job, sorted(rtl_dir.glob("*.v")), wrapper, smt2)
+    )
+    t0 = time.monotonic()
+    res = FormalResult(job.name, "ERROR", depth, 0.0, rerun=rerun)
+    ylog = out_dir / "yosys.log"
+    rc = _run(
+        ["yosys", "-q", "-l", str(ylog), str(out_dir / "model.ys")],
+        out_dir / "yosys.out",
+        YOSYS_TIMEOUT,
+        out_dir,
+    )
+    if rc != 0:
+        res.seconds = time.monotonic() - t0
+        res.status = "TIMEOUT" if rc is None else "ERROR"
+        res.detail = f"yosys {'timed out' if rc is None else f'exit {rc}'}: see {ylog}"
+        res.log = ylog
+        return res
+    lines = wrapper.read_text().splitlines()
+    base = job.induction + 1 if job.induction else depth
+    res.depth = base
+    _check(
+        res,
+        solver,
+        ["--presat", "-t", str(base), "--dump-vcd", str(trace)],
+        smt2,
+        out_dir / "smtbmc.log",
+        timeout - (time.monotonic() - t0),
+        lines,
+        trace,
+    )
+    if res.status == "PASS" and job.induction:
+        # the induction step: k steps that satisfy every assertion are followed by one more
+        _check(
+            res,
+            solver,
+            ["-i", "-t", str(job.induction)],
+            smt2,
+            out_dir / "induction.log",
+            timeout - (time.monotonic() - t0),
+            lines,
+            None,
+        )
+        if res.status == "PASS":
+            res.depth = 0
+            res.detail = (
+                f"proved for every depth: {job.induction}-induction (base case depth {base})"
+            )
+        elif res.status == "FAIL":
+            res.status = "ERROR"
+            res.detail = (
+                f"induction step fails at {res.assertion} (not a counterexample "
+                "from reset: the property needs a strengthening lemma)"
+            )
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+def _check(
+    res: FormalResult,
+    solver: str,
+    opts: Sequence[str],
+    smt2: Path,
+    log: Path,
+    timeout: float,
+    lines: Sequence[str],
+    trace: Path | None,
+) -> None:
+    """One yosys-smtbmc run; fills res (status, step, failing assertion, detail)."""
+    cmd = ["yosys-smtbmc", "-s", solver, "--unroll", *opts]
+    if solver == "z3":
+        cmd += ["--timeout", str(int(max(timeout, 1)) + 5)]  # z3 stops by itself as well
+    rc = _run([*cmd, str(smt2)], log, max(timeout, 1.0), smt2.parent)
+    res.log = log
+    text = log.read_text(errors="replace")
+    status, step, asserts = parse_smtbmc(text)
+    res.step = step
+    if rc is None:
+        res.status, res.detail = "TIMEOUT", f"no result in {timeout:.0f} s (last step {step})"
+    elif status == "PASSED" and rc == 0:
+        res.status, res.detail = "PASS", ""
+    elif status == "FAILED" and asserts:
+        res.status = "FAIL"
+        f, n = asserts[0]
+        res.assertion = f"{Path(f).name}:{n}"
+        res.source = lines[n - 1].strip() if 0 < n <= len(lines) else ""
+        res.group = _group_of(lines, n)
+        res.failed_asserts = [f"{Path(a).name}:{b}" for a, b in asserts]
+        res.trace = trace if trace is not None and trace.exists() else None
+        res.detail = f"counterexample at step {step}"
+    elif status == "UNSAT_ASSUMPTIONS":
+        res.status = "ERROR"
+        res.detail = f"assumptions unsatisfiable at step {step}: the set would pass vacuously"
+    else:
+        tail = " | ".join(text.strip().splitlines()[-3:])
+        res.status, res.detail = "ERROR", f"yosys-smtbmc exit {rc}, status {status}: {tail}"
+
+
+def render(results: Sequence[FormalResult], root: Path) -> str:
+    rows = [f"{'job':<8} {'status':<7} {'depth':>5} {'time':>7}  detail"]
+    for r in results:
+        detail = r.detail
+        if r.status == "FAIL":
+            detail = (
+                f"{r.assertion} [{r.group}: {r.rules}] {r.source}  {r.detail}; "
+                f"trace {_rel(r.trace, root) if r.trace else '(none)'}"
+            )
+        elif r.status == "PASS":
+            job = JOBS.get(r.job)
+            what = f"{', '.join(job.groups) if job else ''}"
+            detail = f"{what}: {r.detail}" if r.detail else f"{what}: no counterexample"
+        depth = "all" if r.depth == 0 else str(r.depth)
+        rows.append(f"{r.job:<8} {r.status:<7} {depth:>5} {r.seconds:>6.1f}s  {detail}")
+        if r.status != "PASS" and r.rerun:
+            rows.append(f"{'':<8} rerun: {r.rerun}")
+    return "\n".join(rows)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _parse_mutant(text: str) -> mutate.Mutant:
+    """FILE:LINE:COL:OP as listed by `python -m imsmodel.mutate --list`."""
+    root = _project_root()
+    for m in mutate.enumerate_mutants(root / "rtl"):
+        if m.id == text:
+            return m
+    raise ValueError(f"no mutant {text!r} (list them with: python -m imsmodel.mutate --list)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = _project_root()
+    p = argparse.ArgumentParser(
+        prog="python -m imsmodel.formal",
+        description="Bounded model checking of ims_ctrl (IMS_ENTRIES=4, MSIX_ENTRIES=2) with "
+        "yosys-smtbmc. Jobs: " + "; ".join(f"{j.name}: {j.what}" for j in JOBS.values()),
+    )
+    default_jobs = ",".join(j.name for j in JOBS.values() if j.default)
+    p.add_argument(
+        "--jobs", default=default_jobs, help=f"comma-separated, or 'all' (default: {default_jobs})"
+    )
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=DEFAULT_DEPTH,
+        help=f"BMC steps incl. the reset step (default {DEFAULT_DEPTH}; at least 2)",
+    )
+    p.add_argument("--solver", default="z3", choices=SOLVERS)
+    p.add_argument(
+        "-j",
+        "--jobs-parallel",
+        type=int,
+        default=1,
+        dest="parallel",
+        help="property sets checked at once (default 1)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"wall-clock seconds per job (default {DEFAULT_TIMEOUT:.0f})",
+    )
+    p.add_argument("--out", type=Path, default=root / "build" / "formal")
+    p.add_argument(
+        "--mutant",
+        help="check a copy of rtl/ with this mutant applied "
+        "(FILE:LINE:COL:OP of python -m imsmodel.mutate --list)",
+    )
+    p.add_argument(
+        "--expect-fail",
+        action="store_true",
+        help="exit 0 only if every job fails with a counterexample (broken-RTL demo)",
+    )
+    args = p.parse_args(argv)
+    names = [n.strip() for n in args.jobs.split(",") if n.strip()]
+    if names == ["all"]:
+        names = list(JOBS)
+    unknown = [n for n in names if n not in JOBS]
+    if unknown or not names:
+        p.error(f"unknown job(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(JOBS)}")
+    if args.depth < 2:
+        p.error("--depth must be at least 2 (step 0 is the reset step)")
+    if args.timeout <= 0 or args.parallel < 1:
+        p.error("--timeout must be > 0 and -j at least 1")
+    try:
+        check_tools(args.solver)
+    except ToolMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rtl_dir = root / "rtl"
+    out = args.out.resolve()
+    if args.mutant:
+        try:
+            m = _parse_mutant(args.mutant)
+        except ValueError as exc:
+            p.error(str(exc))
+        rtl_dir = out / "mutant" / "rtl"
+        if rtl_dir.exists():
+            shutil.rmtree(rtl_dir)
+        mutate.apply(m, root / "rtl", rtl_dir)
+        print(f"mutant {m.id}: '{m.before}' -> '{m.after}'")
+
+    def one(name: str) -> FormalResult:
+        rerun = (
+            f"python -m imsmodel.formal --jobs {name} --depth {args.depth} "
+            f"--solver {args.solver}" + (f" --mutant {args.mutant}" if args.mutant else "")
+        )
+        return run_job(
+            JOBS[name],
+            out / name,
+            depth=args.depth,
+            rtl_dir=rtl_dir,
+            solver=args.solver,
+            timeout=args.timeout,
+            rerun=rerun,
+        )
+
+    t0 = time.monotonic()
+    print(
+        f"formal: {len(names)} job(s), depth {args.depth} (step 0 = reset), solver "
+        f"{args.solver}, -j {args.parallel}, timeout {args.timeout:.0f} s each",
+        flush=True,
+    )
+    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        results = list(pool.map(one, names))
+    print(render(results, root))
+    print(
+        f"formal: {sum(r.status == 'PASS' for r in results)}/{len(results)} passed in "
+        f"{time.monotonic() - t0:.0f} s; logs in {_rel(out, root)}/<job>/"
+    )
+    if args.expect_fail:
+        return 0 if all(r.status == "FAIL" for r in results) else 1
+    return 0 if all(r.status == "PASS" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
