@@ -24,7 +24,7 @@ RTL_SRCS := $(wildcard rtl/*.v)
 LINT_CONFIGS := 64x9 1x1 2048x256
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench
+.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench formal
 
 help: ## show this help
 	@echo "ims_ctrl kit - make targets:"
@@ -78,6 +78,9 @@ endif
 
 mutate: $(STAMP) ## RTL mutation testing against a regression subset (MUTATE_ARGS="--count 0" for all)
 	$(VBIN)/python -m imsmodel.mutate $(MUTATE_ARGS)
+
+formal: $(STAMP) ## bounded model checking + k-induction (yosys-smtbmc, z3) of IMS_ENTRIES=4, MSIX_ENTRIES=2 (FORMAL_ARGS="--jobs all --depth 21")
+	$(VBIN)/python -m imsmodel.formal $(FORMAL_ARGS)
 
 bench: $(STAMP) ## benchmarks: model, RTL cycles, area, bench throughput -> bench/results.md
 	$(VBIN)/python bench/run_bench.py $(BENCH_ARGS)
