@@ -308,7 +308,8 @@ class EdgeSampler:
         except BaseException as exc:  # re-raised by `_run`: the test fails with it
             self._fail(exc)
             return
-        self._waiting = self._fall._register(self._on_fall)
+        if self._armed:  # (a callback may have stopped the sampler)
+            self._waiting = self._fall._register(self._on_fall)
 
 
 def _parsed(binstr: Callable[[], str]) -> Callable[[], int]:
