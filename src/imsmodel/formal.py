@@ -547,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def one(name: str) -> FormalResult:
         rerun = (
-            f"python -m imsmodel.formal --jobs {name} --depth {args.depth} "
+            f".venv/bin/python -m imsmodel.formal --jobs {name} --depth {args.depth} "
             f"--solver {args.solver}" + (f" --mutant {args.mutant}" if args.mutant else "")
         )
         return run_job(
