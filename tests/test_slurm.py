@@ -87,8 +87,19 @@ def ims(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> 
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def processes_under(folder: Path) -> list[str]:
-    """Live processes whose working directory is inside ``folder`` (simulators left behind)."""
+def processes_under(folder: Path, settle: float = 10.0) -> list[str]:
+    """Live processes whose working directory is inside ``folder`` (simulators left behind).
+
+    A process killed a moment ago can still be exiting (its cmdline already empty), so the
+    list is read again for up to ``settle`` seconds until it is empty; whatever is still there
+    after that was left running."""
+    deadline = time.monotonic() + settle
+    while (found := _processes_under(folder)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
+def _processes_under(folder: Path) -> list[str]:
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
