@@ -37,7 +37,7 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from imsmodel import mutate
@@ -193,7 +193,6 @@ class FormalResult:
     detail: str = ""
     log: Path | None = None
     rerun: str = ""
-    failed_asserts: list[str] = field(default_factory=list)
 
     @property
     def rules(self) -> str:
@@ -426,7 +425,6 @@ def _check(
         res.assertion = f"{Path(f).name}:{n}"
         res.source = lines[n - 1].strip() if 0 < n <= len(lines) else ""
         res.group = _group_of(lines, n)
-        res.failed_asserts = [f"{Path(a).name}:{b}" for a, b in asserts]
         res.trace = trace if trace is not None and trace.exists() else None
         res.detail = f"counterexample at step {step}"
     elif status == "UNSAT_ASSUMPTIONS":
