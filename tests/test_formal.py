@@ -1,8 +1,10 @@
-"""Formal checks (src/imsmodel/formal.py, formal/ims_formal_tb.v): yosys-smtbmc with z3.
+"""Formal checks (src/imsmodel/formal.py, formal/ims_formal_tb.v).
 
-Proved for every depth (k-induction): the AXI-Lite handshake/response/one-step properties and
-the reset outputs. Bounded (BMC from reset): the per-rule message-safety sets; a deliberately
-broken mask rule must give a counterexample trace that names the rule.
+Proved for every depth by ABC's PDR (the jobs whose engine is pdr): each proof must report an
+inductive invariant, and a mutant that breaks the job's rule must give a counterexample (so no
+proof passes vacuously). yosys-smtbmc cross-checks: k-induction of the AXI and reset sets,
+bounded checks from reset of the jobs whose engine is bmc, and the counterexample trace of a
+broken mask rule, which names the rule.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ RTL = sim.project_root() / "rtl"
 # which messages can leave; z3 needs minutes per step beyond that (docs/formal.md). `make
 # formal` defaults to 12; IMS_FORMAL_DEPTH=N raises this one.
 BMC_DEPTH = int(os.environ.get("IMS_FORMAL_DEPTH", "10"))
+PDR_JOBS = [j.name for j in formal.JOBS.values() if j.default and j.engine == "pdr"]
+BMC_JOBS = [j.name for j in formal.JOBS.values() if j.default and j.engine == "bmc"]
 
 
 def _need_tools() -> None:
@@ -47,11 +51,38 @@ def test_parse_smtbmc_pass_fail_and_vacuous() -> None:
     assert formal.parse_smtbmc("")[0] == "UNKNOWN"
 
 
+def test_parse_pdr_proved_failed_timeout() -> None:
+    proved = (
+        "  12 : 0 4 2 134 81 70 24 14 6 5 37 52 1017        5   401     13.85 sec\n"
+        "Invariant F[12] : 1053 clauses with 337 flops (out of 7231) (cex = 0, ave = 99.10)\n"
+        "Verification of invariant with 1053 clauses was successful.  Time =     0.04 sec\n"
+        "Property proved.  Time =    15.13 sec\n"
+    )
+    assert formal.parse_pdr(proved) == (
+        "PROVED",
+        12,
+        None,
+        "1053 clauses over 337 of 7231 flip-flops",
+    )
+    cex = 'Output 0 of miter "model" was asserted in frame 9.  Time =     1.35 sec\n'
+    assert formal.parse_pdr(cex) == ("FAILED", 9, 0, "")
+    late = (
+        "   4 : 0 10 45 276 343        33   190      4.22 sec\n"
+        "Reached timeout (3 seconds) in frame 4.\n"
+    )
+    assert formal.parse_pdr(late + "Property UNDECIDED.  Time =     3.05 sec\n")[:2] == (
+        "TIMEOUT",
+        4,
+    )
+    assert formal.parse_pdr("")[0] == "UNKNOWN"
+
+
 def test_every_job_names_existing_macros_and_groups() -> None:
     text = (sim.project_root() / "formal" / formal.WRAPPER).read_text()
     for job in formal.JOBS.values():
         for d in job.defines:
-            assert f"`ifdef {d}" in text, (job.name, d)
+            name = d.split("=")[0]
+            assert f"`ifdef {name}" in text, (job.name, d)
         for g in job.groups:
             assert g in formal.GROUPS, (job.name, g)
             assert f"// {g}" in text, (job.name, g)
@@ -87,25 +118,44 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
 
 
 @pytest.mark.formal
-@pytest.mark.parametrize("name", ["axi", "reset"])
-def test_proved_for_every_depth(name: str, tmp_path: Path) -> None:
-    """k-induction: the base case from reset and the induction step both pass."""
+def test_pdr_proves_every_default_job_for_every_depth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default pdr jobs (message safety of a masked entry and of invalid handles, the AXI
+    handshakes on both ports, reset): each proved for every depth with an inductive invariant."""
     _need_tools()
-    res = formal.run_job(formal.JOBS[name], tmp_path / name, timeout=900)
+    rc = formal.main(
+        ["--jobs", ",".join(PDR_JOBS), "-j", "2", "--timeout", "900", "--out", str(tmp_path)]
+    )
+    out = capsys.readouterr().out
+    print(out)
+    assert rc == 0, out
+    for name in PDR_JOBS:
+        row = [line for line in out.splitlines() if line.startswith(f"{name} ")]
+        assert row and " PASS " in row[0] and " all " in row[0], (name, out)
+        assert "proved for every depth: PDR inductive invariant of" in row[0], row
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("name", ["axi", "reset"])
+def test_kinduction_cross_check(name: str, tmp_path: Path) -> None:
+    """yosys-smtbmc proves the AXI and reset sets too, by k-induction (a second engine)."""
+    _need_tools()
+    res = formal.run_job(formal.JOBS[name], tmp_path / name, engine="bmc", timeout=900)
     assert res.status == "PASS", (res.status, res.detail, res.assertion, res.log)
     assert res.depth == 0 and "induction" in res.detail
 
 
 @pytest.mark.formal
 def test_message_safety_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Masked entry, PASID mismatch, invalid handle / disabled table, one message per pending
-    episode: no counterexample from reset within BMC_DEPTH steps (two jobs at a time)."""
+    """The jobs that PDR does not prove (bmc engine): no counterexample from reset within
+    BMC_DEPTH steps (two jobs at a time)."""
     _need_tools()
-    jobs = "mask,pasid,invalid,episode"
+    assert BMC_JOBS, "every default job is proved by PDR: drop this test"
     rc = formal.main(
         [
             "--jobs",
-            jobs,
+            ",".join(BMC_JOBS),
             "--depth",
             str(BMC_DEPTH),
             "-j",
@@ -119,7 +169,7 @@ def test_message_safety_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     print(out)
     assert rc == 0, out
-    for name in jobs.split(","):
+    for name in BMC_JOBS:
         assert any(line.startswith(f"{name} ") and " PASS " in line for line in out.splitlines())
 
 
@@ -138,15 +188,56 @@ def test_broken_mask_rule_gives_a_counterexample(tmp_path: Path) -> None:
     _need_tools()
     rtl = tmp_path / "rtl"
     mutate.apply(_mask_mutant(), RTL, rtl)
-    res = formal.run_job(formal.JOBS["mask"], tmp_path / "mask", depth=10, rtl_dir=rtl)
+    res = formal.run_job(formal.JOBS["mask"], tmp_path / "mask", rtl_dir=rtl)
     assert res.status == "FAIL", (res.status, res.detail, res.log)
+    assert "PDR; trace replayed by yosys-smtbmc" in res.detail
     assert res.group == "P-MASK" and "IMS-043" in res.rules
     assert "assert(!msg_x)" in res.source
     assert res.step is not None and res.step >= 1  # not in the reset step
     assert res.trace is not None and res.trace.exists()
     vcd = res.trace.read_text()
     assert "$var" in vcd and "evt_valid" in vcd and "m_axil_wvalid" in vcd
-    # the real RTL passes the same job: test_message_safety_bounded
+    # the real RTL passes the same job: test_pdr_proves_every_default_job_for_every_depth
+
+
+def _mutant_on(file: str, fragment: str, op: str) -> mutate.Mutant:
+    """The one mutant `op` of the RTL line that holds `fragment` (found by text, not by line
+    number, so an edit elsewhere in the file does not move it)."""
+    lines = (RTL / file).read_text().splitlines()
+    hits = [no for no, line in enumerate(lines, start=1) if fragment in line]
+    assert len(hits) == 1, f"{file}: {fragment!r} on lines {hits}: update this test"
+    found = [
+        m
+        for m in mutate.enumerate_mutants(RTL)
+        if m.file == file and m.line == hits[0] and m.op == op
+    ]
+    assert len(found) == 1, f"{file}:{hits[0]}: {len(found)} {op} mutants: update this test"
+    return found[0]
+
+
+# One mutant per pdr job that breaks the job's rule: the proof of the real RTL is not vacuous.
+RULE_MUTANTS = {
+    # IMS-042/044: an MSI-X handle beyond the table is no longer an error
+    "invalid": ("ims_core.v", "            if (!s1_inr) begin", "drop_not"),
+    # IMS-014: a register write is accepted while its B is still waiting (one B is lost)
+    "axi": ("ims_axil_slave.v", "assign wr_req  =", "drop_not"),
+    # IMS-010: the slave's response registers are loaded instead of cleared in reset
+    "reset": ("ims_axil_slave.v", "        if (!rst_n) begin", "drop_not"),
+    # IMS-070: message WVALID while no message is queued, dropped again without WREADY
+    "maxi": ("ims_msg_out.v", "wire w_pending  =", "ne_to_eq"),
+}
+
+
+@pytest.mark.formal
+@pytest.mark.parametrize("name", sorted(RULE_MUTANTS))
+def test_pdr_finds_a_broken_rule(name: str, tmp_path: Path) -> None:
+    _need_tools()
+    file, fragment, op = RULE_MUTANTS[name]
+    rtl = tmp_path / "rtl"
+    mutate.apply(_mutant_on(file, fragment, op), RTL, rtl)
+    res = formal.run_job(formal.JOBS[name], tmp_path / name, rtl_dir=rtl, trace=False)
+    assert res.status == "FAIL", (res.status, res.detail, res.log)
+    assert "counterexample in PDR frame" in res.detail
 
 
 def _solvers_on(smt2: Path) -> list[int]:
@@ -168,10 +259,37 @@ def test_timeout_reports_and_kills_the_solver(tmp_path: Path) -> None:
     _need_tools()
     before = set(_solvers_on(tmp_path / "episode" / "model.smt2"))
     t0 = time.monotonic()
-    res = formal.run_job(formal.JOBS["episode"], tmp_path / "episode", depth=40, timeout=25)
+    res = formal.run_job(
+        formal.JOBS["episode"], tmp_path / "episode", engine="bmc", depth=40, timeout=25
+    )
     assert time.monotonic() - t0 < 60
     assert res.status == "TIMEOUT", (res.status, res.detail)
     assert "no result in" in res.detail and res.step is not None
     time.sleep(0.5)
     left = set(_solvers_on(tmp_path / "episode" / "model.smt2")) - before
     assert not left, f"processes left running: {left}"
+
+
+@pytest.mark.formal
+def test_pdr_timeout_is_reported_and_leaves_no_prover(tmp_path: Path) -> None:
+    """The all-entries shadow-model set (msg) is beyond PDR in 45 s: TIMEOUT, with the frame
+    reached, and no yosys-abc left running."""
+    _need_tools()
+    t0 = time.monotonic()
+    res = formal.run_job(formal.JOBS["msg"], tmp_path / "msg", engine="pdr", timeout=45)
+    assert time.monotonic() - t0 < 90
+    assert res.status == "TIMEOUT", (res.status, res.detail)
+    time.sleep(0.5)
+    left = [
+        c.parent.name
+        for c in Path("/proc").glob("[0-9]*/cmdline")
+        if str(tmp_path).encode() in _read(c)
+    ]
+    assert not left, f"processes left running: {left}"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

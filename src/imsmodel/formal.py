@@ -48,6 +48,7 @@ __all__ = [
     "FormalResult",
     "check_tools",
     "main",
+    "parse_pdr",
     "parse_smtbmc",
     "run_job",
 ]
@@ -56,9 +57,11 @@ DEFAULT_DEPTH = 12  # BMC steps incl. the reset step 0 (see docs/formal.md for r
 DEFAULT_TIMEOUT = 1200.0
 YOSYS_TIMEOUT = 300.0
 SOLVERS = ("z3", "boolector", "yices", "bitwuzla")
+ENGINES = ("pdr", "bmc")
 _INSTALL = {
     "yosys": "apt-get install -y yosys",
     "yosys-smtbmc": "apt-get install -y yosys",
+    "yosys-abc": "apt-get install -y yosys",
     "z3": "apt-get install -y z3",
     "boolector": "apt-get install -y boolector",
     "yices": "apt-get install -y yices2",
@@ -115,8 +118,9 @@ class FormalJob:
     defines: tuple[str, ...]
     groups: tuple[str, ...]
     what: str
-    induction: int = 0  # k > 0: also prove for every depth by k-induction
+    induction: int = 0  # k > 0: with --engine bmc, also prove by k-induction
     default: bool = True  # part of the default job list
+    engine: str = "pdr"  # pdr: proved for every depth by ABC's PDR; bmc: yosys-smtbmc to --depth
 
 
 JOBS: dict[str, FormalJob] = {
@@ -145,9 +149,11 @@ JOBS: dict[str, FormalJob] = {
         ),
         FormalJob(
             "pasid",
-            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID"),
+            # X pinned to IMS entry 0: with X free as well, PDR finds no invariant in 20 min
+            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID", "IMS_FORMAL_XFIX=2"),
             ("P-PASID",),
-            "no message from an IMS entry whose events all carry a wrong or no PASID",
+            "no message from IMS entry 0 while its events all carry no PASID or one that "
+            "differs in a (free) bit",
         ),
         FormalJob(
             "invalid",
@@ -160,6 +166,7 @@ JOBS: dict[str, FormalJob] = {
             ("IMS_FORMAL_X", "IMS_FORMAL_EPISODE"),
             ("P-EPISODE",),
             "at most one message per pending episode of a symbolic entry",
+            engine="bmc",
         ),
         FormalJob(
             "msg",
@@ -167,13 +174,14 @@ JOBS: dict[str, FormalJob] = {
             ("P-MSG",),
             "every message allowed by a step of the spec, all entries (shadow model)",
             default=False,
+            engine="bmc",
         ),
         FormalJob(
             "maxi",
             ("IMS_FORMAL_HS", "IMS_FORMAL_B_OKAY", "IMS_FORMAL_NO_READS"),
             ("P-AXI",),
-            "message port VALID/payload stable until READY under backpressure",
-            default=False,
+            "message port VALID/payload stable until READY under backpressure "
+            "(every B OKAY, no register reads)",
         ),
     )
 }
@@ -193,6 +201,7 @@ class FormalResult:
     detail: str = ""
     log: Path | None = None
     rerun: str = ""
+    engine: str = "pdr"
 
     @property
     def rules(self) -> str:
@@ -205,13 +214,15 @@ class ToolMissing(RuntimeError):
 
 
 def check_tools(solver: str = "z3") -> dict[str, str]:
-    """The paths of yosys, yosys-smtbmc and the solver; ToolMissing naming the install command."""
+    """The paths of yosys, yosys-smtbmc, yosys-abc and the SMT solver; ToolMissing naming the
+    install command."""
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}: choose one of {', '.join(SOLVERS)}")
     exe = {"yices": "yices-smt2"}.get(solver, solver)
     found: dict[str, str] = {}
     missing: list[str] = []
-    for tool, cmd in (("yosys", "yosys"), ("yosys-smtbmc", "yosys-smtbmc"), (solver, exe)):
+    tools = (("yosys", "yosys"), ("yosys-smtbmc", "yosys-smtbmc"), ("yosys-abc", "yosys-abc"))
+    for tool, cmd in (*tools, (solver, exe)):
         path = shutil.which(cmd)
         if path is None:
             missing.append(f"{cmd} (install it with: {_INSTALL[tool]})")
@@ -224,6 +235,34 @@ def check_tools(solver: str = "z3") -> dict[str, str]:
 
 def _project_root() -> Path:
     return Path(__file__).resolve().parents[2]
+
+
+def _aiger_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, aig: Path, aim: Path) -> str:
+    """The bit-level model for ABC: every memory mapped to flip-flops, uninitialised flip-flops
+    (the entry RAMs) start from free values (-zinit adds an input for each), assumptions apply
+    in the cycle they name (chformal -early), undriven and undefined bits are free inputs."""
+    defines = " ".join(f"-D{d}" for d in ("FORMAL", "IMS_FORMAL_AIGER", *job.defines))
+    files = " ".join(str(p) for p in (*rtl, wrapper))
+    return "\n".join(
+        (
+            f"read_verilog -formal {defines} {files}",
+            f"prep -top {TOP}",
+            "flatten",
+            "memory_map",
+            "opt -fast",
+            "async2sync",
+            "chformal -assume -early",
+            "setundef -anyseq",
+            "opt -keepdc -fast",
+            "techmap",
+            "opt -fast",
+            "dffunmap",
+            "abc -g AND -fast",
+            "opt_clean",
+            f"write_aiger -zinit -map {aim} {aig}",
+            "",
+        )
+    )
 
 
 def _yosys_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, smt2: Path) -> str:
@@ -325,16 +364,147 @@ def run_job(
     job: FormalJob,
     out_dir: Path,
     *,
+    engine: str | None = None,
     depth: int = DEFAULT_DEPTH,
     rtl_dir: Path | None = None,
     solver: str = "z3",
     timeout: float = DEFAULT_TIMEOUT,
     rerun: str = "",
+    trace: bool = True,
 ) -> FormalResult:
-    """Compile and check one property set; never raises for a failing or hanging check."""
+    """Compile and check one property set; never raises for a failing or hanging check.
+
+    engine pdr (the job's default unless it says bmc): ABC's PDR proves the set for every depth
+    or finds a counterexample, which yosys-smtbmc then replays from reset to name the failing
+    assertion and write its trace (trace=False skips the replay). engine bmc: yosys-smtbmc
+    checks `depth` steps from reset (and k-induction for jobs that have it)."""
+    engine = engine or job.engine
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     root = _project_root()
     rtl_dir = rtl_dir or root / "rtl"
-    wrapper = root / "formal" / WRAPPER
+    out_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    if engine == "bmc":
+        res = _run_bmc(job, out_dir, depth, rtl_dir, solver, timeout, rerun)
+    else:
+        res = _run_pdr(job, out_dir, rtl_dir, timeout, rerun)
+        if res.status == "FAIL" and trace and res.step is not None:
+            _replay(res, job, out_dir, rtl_dir, solver, timeout - (time.monotonic() - t0))
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+_PDR_PROVED = re.compile(r"Property proved")
+_PDR_INV = re.compile(r"Invariant F\[(\d+)\] : (\d+) clauses with (\d+) flops \(out of (\d+)\)")
+_PDR_CEX = re.compile(r"Output (\d+) of miter \S+ was asserted in frame (\d+)")
+_PDR_FRAME = re.compile(r"^\s*(\d+) :", re.M)
+_PDR_TIMEOUT = re.compile(r"Reached timeout \(\d+ seconds\) in frame (\d+)")
+
+
+def parse_pdr(text: str) -> tuple[str, int | None, int | None, str]:
+    """(status, frame, failing output, invariant) from an ABC `pdr -v` log.
+
+    status: PROVED, FAILED, TIMEOUT (its own -T limit) or UNKNOWN; frame: the counterexample's
+    frame, else the last frame reached; invariant: "N clauses over M of T flip-flops"."""
+    m = _PDR_CEX.search(text)
+    if m:
+        return "FAILED", int(m.group(2)), int(m.group(1)), ""
+    frames = [int(f) for f in _PDR_FRAME.findall(text)]
+    frame = frames[-1] if frames else None
+    t = _PDR_TIMEOUT.search(text)
+    if t:
+        return "TIMEOUT", int(t.group(1)), None, ""
+    if _PDR_PROVED.search(text):
+        inv = _PDR_INV.search(text)
+        what = (
+            f"{inv.group(2)} clauses over {inv.group(3)} of {inv.group(4)} flip-flops"
+            if inv
+            else ""
+        )
+        return "PROVED", frame, None, what
+    return "UNKNOWN", frame, None, ""
+
+
+def _run_pdr(
+    job: FormalJob, out_dir: Path, rtl_dir: Path, timeout: float, rerun: str
+) -> FormalResult:
+    wrapper = _project_root() / "formal" / WRAPPER
+    aig, aim = out_dir / "model.aig", out_dir / "model.aim"
+    (out_dir / "aiger.ys").write_text(
+        _aiger_script(job, sorted(rtl_dir.glob("*.v")), wrapper, aig, aim)
+    )
+    t0 = time.monotonic()
+    res = FormalResult(job.name, "ERROR", 0, 0.0, rerun=rerun, engine="pdr")
+    ylog = out_dir / "yosys-aiger.log"
+    rc = _run(
+        ["yosys", "-q", "-l", str(ylog), str(out_dir / "aiger.ys")],
+        out_dir / "yosys-aiger.out",
+        min(YOSYS_TIMEOUT, timeout),
+        out_dir,
+    )
+    if rc != 0:
+        res.status = "TIMEOUT" if rc is None else "ERROR"
+        res.detail = f"yosys {'timed out' if rc is None else f'exit {rc}'}: see {ylog}"
+        res.log = ylog
+        return res
+    left = max(timeout - (time.monotonic() - t0), 1.0)
+    # fold: the assumptions (AIGER invariant constraints) become part of every property, so a
+    # counterexample is a trace on which every assumption holds up to the failing step
+    script = f"read_aiger {aig}; fold; strash; scleanup; pdr -v -T {int(left)}"
+    log = out_dir / "pdr.log"
+    rc = _run(["yosys-abc", "-c", script], log, left + 10, out_dir)
+    res.log = log
+    text = log.read_text(errors="replace")
+    status, frame, output, inv = parse_pdr(text)
+    res.step = frame
+    if rc is None or status == "TIMEOUT":
+        res.status, res.detail = "TIMEOUT", f"no verdict in {left:.0f} s (PDR frame {frame})"
+    elif status == "PROVED" and rc == 0:
+        res.status = "PASS"
+        res.detail = f"proved for every depth: PDR inductive invariant of {inv}"
+    elif status == "FAILED":
+        res.status = "FAIL"
+        res.depth = (frame or 0) + 1
+        res.group = job.groups[0] if len(job.groups) == 1 else ""
+        res.detail = f"counterexample in PDR frame {frame} (property output {output})"
+    else:
+        tail = " | ".join(text.strip().splitlines()[-3:])
+        res.detail = f"yosys-abc exit {rc}, no verdict: {tail}"
+    return res
+
+
+def _replay(
+    res: FormalResult,
+    job: FormalJob,
+    out_dir: Path,
+    rtl_dir: Path,
+    solver: str,
+    timeout: float,
+) -> None:
+    """Replay a PDR counterexample with yosys-smtbmc (BMC to its step): the failing
+    assertion, its property group and a VCD trace."""
+    assert res.step is not None
+    bmc = _run_bmc(job, out_dir / "replay", res.step + 2, rtl_dir, solver, timeout, "", False)
+    if bmc.status == "FAIL":
+        res.assertion, res.source, res.group = bmc.assertion, bmc.source, bmc.group
+        res.trace, res.step, res.depth = bmc.trace, bmc.step, bmc.depth
+        res.detail = f"counterexample at step {bmc.step} (PDR; trace replayed by yosys-smtbmc)"
+    else:
+        res.detail += f"; yosys-smtbmc replay: {bmc.status} {bmc.detail}".rstrip()
+
+
+def _run_bmc(
+    job: FormalJob,
+    out_dir: Path,
+    depth: int,
+    rtl_dir: Path,
+    solver: str,
+    timeout: float,
+    rerun: str,
+    induction: bool = True,
+) -> FormalResult:
+    wrapper = _project_root() / "formal" / WRAPPER
     out_dir.mkdir(parents=True, exist_ok=True)
     smt2, trace = out_dir / "model.smt2", out_dir / "trace.vcd"
     trace.unlink(missing_ok=True)
@@ -342,12 +512,12 @@ def run_job(
         _yosys_script(job, sorted(rtl_dir.glob("*.v")), wrapper, smt2)
     )
     t0 = time.monotonic()
-    res = FormalResult(job.name, "ERROR", depth, 0.0, rerun=rerun)
+    res = FormalResult(job.name, "ERROR", depth, 0.0, rerun=rerun, engine="bmc")
     ylog = out_dir / "yosys.log"
     rc = _run(
         ["yosys", "-q", "-l", str(ylog), str(out_dir / "model.ys")],
         out_dir / "yosys.out",
-        YOSYS_TIMEOUT,
+        min(YOSYS_TIMEOUT, timeout),
         out_dir,
     )
     if rc != 0:
@@ -357,7 +527,8 @@ def run_job(
         res.log = ylog
         return res
     lines = wrapper.read_text().splitlines()
-    base = job.induction + 1 if job.induction else depth
+    k = job.induction if induction else 0
+    base = k + 1 if k else depth
     res.depth = base
     _check(
         res,
@@ -369,12 +540,12 @@ def run_job(
         lines,
         trace,
     )
-    if res.status == "PASS" and job.induction:
+    if res.status == "PASS" and k:
         # the induction step: k steps that satisfy every assertion are followed by one more
         _check(
             res,
             solver,
-            ["-i", "-t", str(job.induction)],
+            ["-i", "-t", str(k)],
             smt2,
             out_dir / "induction.log",
             timeout - (time.monotonic() - t0),
@@ -383,9 +554,7 @@ def run_job(
         )
         if res.status == "PASS":
             res.depth = 0
-            res.detail = (
-                f"proved for every depth: {job.induction}-induction (base case depth {base})"
-            )
+            res.detail = f"proved for every depth: {k}-induction (base case depth {base})"
         elif res.status == "FAIL":
             res.status = "ERROR"
             res.detail = (
@@ -436,12 +605,13 @@ def _check(
 
 
 def render(results: Sequence[FormalResult], root: Path) -> str:
-    rows = [f"{'job':<8} {'status':<7} {'depth':>5} {'time':>7}  detail"]
+    rows = [f"{'job':<8} {'engine':<6} {'status':<7} {'depth':>5} {'time':>7}  detail"]
     for r in results:
         detail = r.detail
         if r.status == "FAIL":
+            where = f"{r.assertion} " if r.assertion else ""
             detail = (
-                f"{r.assertion} [{r.group}: {r.rules}] {r.source}  {r.detail}; "
+                f"{where}[{r.group or '?'}: {r.rules or '?'}] {r.source}  {r.detail}; "
                 f"trace {_rel(r.trace, root) if r.trace else '(none)'}"
             )
         elif r.status == "PASS":
@@ -449,7 +619,9 @@ def render(results: Sequence[FormalResult], root: Path) -> str:
             what = f"{', '.join(job.groups) if job else ''}"
             detail = f"{what}: {r.detail}" if r.detail else f"{what}: no counterexample"
         depth = "all" if r.depth == 0 else str(r.depth)
-        rows.append(f"{r.job:<8} {r.status:<7} {depth:>5} {r.seconds:>6.1f}s  {detail}")
+        rows.append(
+            f"{r.job:<8} {r.engine:<6} {r.status:<7} {depth:>5} {r.seconds:>6.1f}s  {detail}"
+        )
         if r.status != "PASS" and r.rerun:
             rows.append(f"{'':<8} rerun: {r.rerun}")
     return "\n".join(rows)
@@ -475,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     root = _project_root()
     p = argparse.ArgumentParser(
         prog="python -m imsmodel.formal",
-        description="Bounded model checking of ims_ctrl (IMS_ENTRIES=4, MSIX_ENTRIES=2) with "
+        description="Formal checks of ims_ctrl (IMS_ENTRIES=4, MSIX_ENTRIES=2): proofs for "
+        "every depth with ABC's PDR (yosys-abc), bounded model checking and k-induction with "
         "yosys-smtbmc. Jobs: " + "; ".join(f"{j.name}: {j.what}" for j in JOBS.values()),
     )
     default_jobs = ",".join(j.name for j in JOBS.values() if j.default)
@@ -486,9 +659,21 @@ def main(argv: list[str] | None = None) -> int:
         "--depth",
         type=int,
         default=DEFAULT_DEPTH,
-        help=f"BMC steps incl. the reset step (default {DEFAULT_DEPTH}; at least 2)",
+        help=f"bmc engine: steps incl. the reset step (default {DEFAULT_DEPTH}; at least 2)",
     )
-    p.add_argument("--solver", default="z3", choices=SOLVERS)
+    p.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", *ENGINES),
+        help="auto: each job's own (pdr: proof for every depth; bmc: yosys-smtbmc to --depth); "
+        "pdr or bmc: that engine for every job (default auto)",
+    )
+    p.add_argument(
+        "--no-trace",
+        action="store_true",
+        help="do not replay a PDR counterexample with yosys-smtbmc (no VCD, no assertion line)",
+    )
+    p.add_argument("--solver", default="z3", choices=SOLVERS, help="SMT solver of yosys-smtbmc")
     p.add_argument(
         "-j",
         "--jobs-parallel",
@@ -544,24 +729,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutant {m.id}: '{m.before}' -> '{m.after}'")
 
     def one(name: str) -> FormalResult:
+        engine = JOBS[name].engine if args.engine == "auto" else args.engine
         rerun = (
-            f".venv/bin/python -m imsmodel.formal --jobs {name} --depth {args.depth} "
-            f"--solver {args.solver}" + (f" --mutant {args.mutant}" if args.mutant else "")
+            f".venv/bin/python -m imsmodel.formal --jobs {name} --engine {engine}"
+            + (f" --depth {args.depth} --solver {args.solver}" if engine == "bmc" else "")
+            + (f" --mutant {args.mutant}" if args.mutant else "")
         )
         return run_job(
             JOBS[name],
             out / name,
+            engine=engine,
             depth=args.depth,
             rtl_dir=rtl_dir,
             solver=args.solver,
             timeout=args.timeout,
             rerun=rerun,
+            trace=not args.no_trace,
         )
 
     t0 = time.monotonic()
     print(
-        f"formal: {len(names)} job(s), depth {args.depth} (step 0 = reset), solver "
-        f"{args.solver}, -j {args.parallel}, timeout {args.timeout:.0f} s each",
+        f"formal: {len(names)} job(s), engine {args.engine} (bmc depth {args.depth}, step 0 = "
+        f"reset, solver {args.solver}), -j {args.parallel}, timeout {args.timeout:.0f} s each",
         flush=True,
     )
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
