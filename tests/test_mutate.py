@@ -24,6 +24,17 @@ def test_enumeration_is_deterministic_and_skips_declarations() -> None:
         assert code[m.col : m.col + len(m.before)] == m.before
 
 
+def test_conditions_after_end_else_are_mutated() -> None:
+    """`end else if (cond)` holds logic: its operators are mutants like any `if`."""
+    ids = {m.id for m in mutate.enumerate_mutants(RTL)}
+    for file in RTL.glob("*.v"):
+        for no, line in enumerate(file.read_text().splitlines(), start=1):
+            code = line.split("//", 1)[0]
+            if code.lstrip().startswith("end else if") and "!" in code:
+                col = code.index("!")
+                assert f"{file.name}:{no}:{col}:drop_not" in ids, (file.name, no, code)
+
+
 def test_apply_changes_exactly_one_site(tmp_path: Path) -> None:
     m = next(x for x in mutate.enumerate_mutants(RTL) if x.op == "and_to_or")
     flist = mutate.apply(m, RTL, tmp_path / "mut")

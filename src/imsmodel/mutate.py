@@ -47,10 +47,12 @@ OPERATORS: tuple[tuple[str, str, str], ...] = (
     ("inc_by_two", r"(?<=\+ )(\d+)'d1\b", r"\g<1>'d2"),
 )
 
-# Lines that are declarations or structure, not logic: never mutated.
+# Lines that are declarations or structure, not logic: never mutated. `end else if (...)`
+# holds a condition and is mutated like any `if`.
 _SKIP_LINE = re.compile(
     r"^\s*(module|endmodule|input|output|parameter|localparam|reg\s|integer|function|"
-    r"endfunction|`|\$display|\$finish|initial|end\b|begin\b|else\s*begin|always)"
+    r"endfunction|`|\$display|\$finish|initial|end\b(?!\s+else\s+if\b)|begin\b|"
+    r"else\s*begin|always)"
 )
 
 
