@@ -1,8 +1,10 @@
-// Formal wrapper of ims_ctrl for bounded model checking (yosys-smtbmc, see formal/run_formal.py).
+// Formal wrapper of ims_ctrl: proofs with ABC's PDR and bounded checks with yosys-smtbmc
+// (src/imsmodel/formal.py, docs/formal.md).
 //
 // Small configuration: IMS_ENTRIES = 4, MSIX_ENTRIES = 2 (6 entries). Every DUT input is a free
 // input of this module; `assume` keeps the environment legal, `assert` states the properties.
-// Everything is derived from the DUT ports (no hierarchical references).
+// Everything is derived from the DUT ports (no hierarchical references). With IMS_FORMAL_AIGER
+// (the PDR flow) the anyconst values are registers loaded from a free input at the first edge.
 //
 // Entry tags. Message address/data are opaque to the device, so the environment programs a
 // unique tag into each entry's data word: a write of the data word (+8) of entry e with
@@ -508,7 +510,7 @@ module ims_formal_tb (
         if (f_past_valid && rst_n && m_axil_bvalid) begin
             assume(f_mb < f_mdone);
         end
-        // property-set restrictions (formal/run_formal.py documents which set uses which)
+        // property-set restrictions (src/imsmodel/formal.py: which job uses which)
 `ifdef IMS_FORMAL_B_OKAY
         assume(m_axil_bresp == 2'b00);                 // no message write fails
 `endif
@@ -653,35 +655,6 @@ module ims_formal_tb (
         end
         if (s_axil_awvalid && s_axil_wvalid && wd_ctl) begin
             assume(!s_axil_wdata[3]);
-        end
-    end
-`endif
-
-    // ------------------------------------------------------------------ solver aids
-    // Lemmas on DUT internals, asserted like the properties (so a wrong lemma fails, it never
-    // hides anything). yosys-smtbmc assumes every assertion proven at earlier steps, so these
-    // turn the queue bookkeeping of ims_msg_out (a counting argument that SAT/SMT solvers redo
-    // from reset at every depth) into a one-step check. Yosys has no hierarchical references:
-    // formal/run_formal.py connects the h_* wires with `connect -set h_x dut.u.x` after flatten.
-`ifdef IMS_FORMAL_LEMMAS
-    (* keep *) wire [2:0] h_msg_wr, h_msg_cp, h_msg_awp, h_msg_wp;
-    (* keep *) wire [4:0] h_msg_ost_wr, h_msg_ost_rd;
-    (* keep *) wire       h_core_s1_push;
-    wire [2:0] l_used = h_msg_wr - h_msg_cp;
-    wire [2:0] l_aw   = h_msg_awp - h_msg_cp;
-    wire [2:0] l_w    = h_msg_wp - h_msg_cp;
-    wire [4:0] l_ost  = h_msg_ost_wr - h_msg_ost_rd;
-
-    always @(posedge clk) begin
-        if (f_past_valid) begin
-            assert({1'b0, l_used} + {3'b000, h_core_s1_push} <= 4'd4);   // queue never overflows
-            assert(l_aw <= l_used);
-            assert(l_w <= l_used);
-            assert(h_msg_awp == f_maw[2:0]);
-            assert(h_msg_wp == f_mw[2:0]);
-            assert(h_msg_cp == f_mdone[2:0]);
-            assert(l_ost == f_maw[4:0] - f_mb[4:0]);
-            assert(f_maw - f_mb <= 8'd16);
         end
     end
 `endif

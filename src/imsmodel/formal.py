@@ -1,27 +1,28 @@
-"""Bounded model checking of ims_ctrl: `python -m imsmodel.formal` (`make formal`).
+"""Formal checks of ims_ctrl: `python -m imsmodel.formal` (`make formal`).
 
-Each property set ("job") of formal/ims_formal_tb.v is compiled by Yosys to SMT-LIB
-(`read_verilog -formal -DFORMAL -D<set macros>`, flatten, the message queue's small register
-files mapped to flip-flops, the entry RAMs kept as SMT arrays) and checked by `yosys-smtbmc`
-with z3 for DEPTH steps after the reset step. The first step has rst_n = 0 (the wrapper assumes
-it), so depth D means D - 1 clocks checked after reset.
+Each property set ("job") of formal/ims_formal_tb.v is checked by one of two engines:
 
-Why these options (measured here, yosys 0.23, z3 4.8.12): z3 expands Yosys' `define-fun`
-macros without sharing, so without `--unroll` it never reaches the first check (more than
-5 minutes, 7 GB at step 0); with `--unroll` and the RAMs as arrays one job reaches depth 22 in
-minutes; bit-blasting the RAMs to flip-flops is 2.4x slower. Debian's boolector 1.5.118 rejects
-`set-option` in its SMT-LIB reader, so it cannot be driven by yosys-smtbmc here; `--solver` still
-accepts it for machines where it works.
+* pdr: Yosys bit-blasts the wrapper to AIGER (`-DIMS_FORMAL_AIGER`, every memory mapped to
+  flip-flops, uninitialised flip-flops start free, assumptions folded into the properties) and
+  ABC's `pdr` (IC3, `yosys-abc` from Debian's yosys package) proves the set for every depth with
+  an inductive invariant, or finds a counterexample, which yosys-smtbmc replays from reset to
+  name the failing assertion and write the VCD trace.
+* bmc: Yosys compiles the wrapper to SMT-LIB (flatten, the message queue's small register files
+  mapped to flip-flops, the entry RAMs kept as SMT arrays) and `yosys-smtbmc` with z3 checks
+  DEPTH steps after the reset step (step 0 has rst_n = 0), plus k-induction for the jobs that
+  have it. `--unroll` is required (z3 expands Yosys' `define-fun` macros without sharing and
+  never reaches the first check otherwise); `--presat` makes every step check that the
+  assumptions are satisfiable, so a contradictory environment fails instead of passing
+  vacuously. Debian's boolector 1.5.118 rejects `set-option` and cannot be driven here.
 
-`--presat` makes every step check that the assumptions are satisfiable: a set whose
-environment assumptions contradict each other fails ("assumptions unsatisfiable") instead of
-passing vacuously.
+Why two (measured here; docs/formal.md): BMC from reset stops scaling at about step 11 on this
+design, so the depth-20 requirement is met by proofs; smtbmc gives traces and cross-checks.
 
 Results: one row per job (PASS / FAIL / TIMEOUT / ERROR) with the failing assertion, its
-property group and rules, the step and the counterexample trace (VCD, build/formal/<job>/
-trace.vcd). Exit status 0 when every job passes (or, with --expect-fail, when every job fails
-with a counterexample). Every Yosys and smtbmc run has a wall-clock timeout; a timed-out run
-is killed with its solver.
+property group and rules, the step and the counterexample trace (VCD, build/formal/<job>/...).
+Exit status 0 when every job passes (or, with --expect-fail, when every job fails with a
+counterexample). Every Yosys, ABC and smtbmc run has a wall-clock timeout; a timed-out run is
+killed with its solver.
 """
 
 from __future__ import annotations
@@ -106,7 +107,6 @@ GROUPS = {
     "P-EPISODE": PropertyGroup(
         "P-EPISODE", "IMS-032, IMS-034, IMS-043", "at most one message per pending episode"
     ),
-    "LEMMA": PropertyGroup("LEMMA", "-", "solver aid on DUT internals (a wrong lemma fails)"),
 }
 
 
@@ -355,8 +355,6 @@ def _group_of(lines: Sequence[str], line_no: int) -> str:
         m = re.search(r"//\s*(P-[A-Z]+)", lines[no])
         if m:
             return m.group(1)
-        if "IMS_FORMAL_LEMMAS" in lines[no]:
-            return "LEMMA"
     return ""
 
 
