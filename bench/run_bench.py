@@ -395,6 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(SECTIONS),
         help=f"comma-separated sections of: {', '.join(SECTIONS)}",
     )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "results.md",
+        help="where the table is written (default bench/results.md; a partial run can keep "
+        "the full table by writing elsewhere)",
+    )
     args = ap.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     bad = [s for s in chosen if s not in SECTIONS]
@@ -427,8 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(table)
-    (ROOT / "bench" / "results.md").write_text(text)
-    print(f"\nwritten: {ROOT / 'bench' / 'results.md'}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"\nwritten: {args.out}")
     return 1 if any(r.verdict == "MISSES" for r in rows) else 0
 
 
