@@ -240,7 +240,8 @@ def _project_root() -> Path:
 def _aiger_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, aig: Path, aim: Path) -> str:
     """The bit-level model for ABC: every memory mapped to flip-flops, uninitialised flip-flops
     (the entry RAMs) start from free values (-zinit adds an input for each), assumptions apply
-    in the cycle they name (chformal -early), undriven and undefined bits are free inputs."""
+    in the cycle they name (chformal -early), undefined (x) bits are free inputs. Keep
+    the passes as they are: PDR's runtime depends on the exact netlist (docs/formal.md)."""
     defines = " ".join(f"-D{d}" for d in ("FORMAL", "IMS_FORMAL_AIGER", *job.defines))
     files = " ".join(str(p) for p in (*rtl, wrapper))
     return "\n".join(
@@ -393,6 +394,25 @@ def run_job(
     return res
 
 
+def _yosys(script: str, stem: Path, res: FormalResult, timeout: float) -> bool:
+    """Write stem.ys and run Yosys on it (log stem.log) under a wall-clock timeout; on failure
+    fill res (TIMEOUT or ERROR, naming the log) and return False."""
+    ys, ylog = stem.with_suffix(".ys"), stem.with_suffix(".log")
+    ys.write_text(script)
+    rc = _run(
+        ["yosys", "-q", "-l", str(ylog), str(ys)],
+        stem.with_suffix(".out"),
+        min(YOSYS_TIMEOUT, timeout),
+        stem.parent,
+    )
+    if rc == 0:
+        return True
+    res.status = "TIMEOUT" if rc is None else "ERROR"
+    res.detail = f"yosys {'timed out' if rc is None else f'exit {rc}'}: see {ylog}"
+    res.log = ylog
+    return False
+
+
 _PDR_PROVED = re.compile(r"Property proved")
 _PDR_INV = re.compile(r"Invariant F\[(\d+)\] : (\d+) clauses with (\d+) flops \(out of (\d+)\)")
 _PDR_CEX = re.compile(r"Output (\d+) of miter \S+ was asserted in frame (\d+)")
@@ -429,22 +449,10 @@ def _run_pdr(
 ) -> FormalResult:
     wrapper = _project_root() / "formal" / WRAPPER
     aig, aim = out_dir / "model.aig", out_dir / "model.aim"
-    (out_dir / "aiger.ys").write_text(
-        _aiger_script(job, sorted(rtl_dir.glob("*.v")), wrapper, aig, aim)
-    )
     t0 = time.monotonic()
     res = FormalResult(job.name, "ERROR", 0, 0.0, rerun=rerun, engine="pdr")
-    ylog = out_dir / "yosys-aiger.log"
-    rc = _run(
-        ["yosys", "-q", "-l", str(ylog), str(out_dir / "aiger.ys")],
-        out_dir / "yosys-aiger.out",
-        min(YOSYS_TIMEOUT, timeout),
-        out_dir,
-    )
-    if rc != 0:
-        res.status = "TIMEOUT" if rc is None else "ERROR"
-        res.detail = f"yosys {'timed out' if rc is None else f'exit {rc}'}: see {ylog}"
-        res.log = ylog
+    script = _aiger_script(job, sorted(rtl_dir.glob("*.v")), wrapper, aig, aim)
+    if not _yosys(script, out_dir / "aiger", res, timeout):
         return res
     left = max(timeout - (time.monotonic() - t0), 1.0)
     # fold: the assumptions (AIGER invariant constraints) become part of every property, so a
@@ -506,23 +514,11 @@ def _run_bmc(
     out_dir.mkdir(parents=True, exist_ok=True)
     smt2, trace = out_dir / "model.smt2", out_dir / "trace.vcd"
     trace.unlink(missing_ok=True)
-    (out_dir / "model.ys").write_text(
-        _yosys_script(job, sorted(rtl_dir.glob("*.v")), wrapper, smt2)
-    )
     t0 = time.monotonic()
     res = FormalResult(job.name, "ERROR", depth, 0.0, rerun=rerun, engine="bmc")
-    ylog = out_dir / "yosys.log"
-    rc = _run(
-        ["yosys", "-q", "-l", str(ylog), str(out_dir / "model.ys")],
-        out_dir / "yosys.out",
-        min(YOSYS_TIMEOUT, timeout),
-        out_dir,
-    )
-    if rc != 0:
+    script = _yosys_script(job, sorted(rtl_dir.glob("*.v")), wrapper, smt2)
+    if not _yosys(script, out_dir / "model", res, timeout):
         res.seconds = time.monotonic() - t0
-        res.status = "TIMEOUT" if rc is None else "ERROR"
-        res.detail = f"yosys {'timed out' if rc is None else f'exit {rc}'}: see {ylog}"
-        res.log = ylog
         return res
     lines = wrapper.read_text().splitlines()
     k = job.induction if induction else 0
