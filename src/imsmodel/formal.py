@@ -149,7 +149,7 @@ JOBS: dict[str, FormalJob] = {
         ),
         FormalJob(
             "pasid",
-            # X pinned to IMS entry 0: with X free as well, PDR finds no invariant in 20 min
+            # X pinned to IMS entry 0: with X free as well, PDR stalled at frame 4 (docs/formal.md)
             ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID", "IMS_FORMAL_XFIX=2"),
             ("P-PASID",),
             "no message from IMS entry 0 while its events all carry no PASID or one that "
