@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -240,16 +241,25 @@ def test_pdr_finds_a_broken_rule(name: str, tmp_path: Path) -> None:
     assert "counterexample in PDR frame" in res.detail
 
 
-def _solvers_on(smt2: Path) -> list[int]:
-    pids = []
+def _processes(match: Callable[[list[bytes]], bool]) -> set[int]:
+    """The pids of the running processes whose argv satisfies match."""
+    pids = set()
     for cmd in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             argv = cmd.read_bytes().split(b"\0")
         except OSError:
             continue
-        if (argv and argv[0].endswith(b"z3")) or str(smt2).encode() in b" ".join(argv):
-            pids.append(int(cmd.parent.name))
+        if match(argv):
+            pids.add(int(cmd.parent.name))
     return pids
+
+
+def _mentioning(path: Path) -> Callable[[list[bytes]], bool]:
+    return lambda argv: str(path).encode() in b" ".join(argv)
+
+
+def _solvers_on(smt2: Path) -> set[int]:
+    return _processes(lambda argv: argv[0].endswith(b"z3") or _mentioning(smt2)(argv))
 
 
 @pytest.mark.formal
@@ -257,7 +267,7 @@ def test_timeout_reports_and_kills_the_solver(tmp_path: Path) -> None:
     """A check that outlives its wall-clock budget is a TIMEOUT with its last step, and
     neither yosys-smtbmc nor z3 survives it."""
     _need_tools()
-    before = set(_solvers_on(tmp_path / "episode" / "model.smt2"))
+    before = _solvers_on(tmp_path / "episode" / "model.smt2")
     t0 = time.monotonic()
     res = formal.run_job(
         formal.JOBS["episode"], tmp_path / "episode", engine="bmc", depth=40, timeout=25
@@ -266,30 +276,19 @@ def test_timeout_reports_and_kills_the_solver(tmp_path: Path) -> None:
     assert res.status == "TIMEOUT", (res.status, res.detail)
     assert "no result in" in res.detail and res.step is not None
     time.sleep(0.5)
-    left = set(_solvers_on(tmp_path / "episode" / "model.smt2")) - before
+    left = _solvers_on(tmp_path / "episode" / "model.smt2") - before
     assert not left, f"processes left running: {left}"
 
 
 @pytest.mark.formal
 def test_pdr_timeout_is_reported_and_leaves_no_prover(tmp_path: Path) -> None:
-    """The all-entries shadow-model set (msg) is beyond PDR in 45 s: TIMEOUT, with the frame
-    reached, and no yosys-abc left running."""
+    """The all-entries shadow-model set (msg) is beyond PDR in 45 s: TIMEOUT, and no yosys or
+    yosys-abc of the job is left running."""
     _need_tools()
     t0 = time.monotonic()
     res = formal.run_job(formal.JOBS["msg"], tmp_path / "msg", engine="pdr", timeout=45)
     assert time.monotonic() - t0 < 90
     assert res.status == "TIMEOUT", (res.status, res.detail)
     time.sleep(0.5)
-    left = [
-        c.parent.name
-        for c in Path("/proc").glob("[0-9]*/cmdline")
-        if str(tmp_path).encode() in _read(c)
-    ]
+    left = _processes(_mentioning(tmp_path))
     assert not left, f"processes left running: {left}"
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
