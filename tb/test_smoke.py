@@ -458,6 +458,48 @@ async def one_table_flush(dut: object) -> None:
     await env.finish()
 
 
+@cocotb.test(timeout_time=T_LONG, timeout_unit="us")
+async def flush_backpressure_b_error(dut: object) -> None:
+    """IMS-032, IMS-035, IMS-053, IMS-073: a flush of pending entries of both tables into a slow
+    sink with at most one write in flight, so the message queue fills while the flush walks and
+    the walker must keep its place; in each round one flushed message, a different one each time
+    (the last one, from the IMS table, in the first round), is answered SLVERR or DECERR and must
+    be logged with its own table and index. Found by mutation testing: a walker that dropped its
+    cursor whenever the queue was full or a B error took the step, and flush messages logged as
+    the wrong table, went unnoticed while every flush ran into an always-ready sink."""
+    env = ImsEnv(
+        dut,
+        sink=AxilSinkConfig(
+            awready_prob=0.15, wready_prob=0.25, b_delay=Delay(0, 10), max_inflight=1
+        ),
+    )
+    await env.start()
+    rng = env.rng
+    chosen = {False: picks(env.m, rng, 3), True: picks(env.n, rng, 5)}
+    flushed = sum(len(v) for v in chosen.values())
+    for rnd in range(3):
+        await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_IMS_ENABLE)
+        for ims, idx in chosen.items():
+            for i in idx:
+                await program(env, ims, i, mask=True)
+            await events(env, [(ims, i, None) for i in idx])  # masked: pending
+        await env.write(CTRL, 0)  # close both tables
+        for ims, idx in chosen.items():
+            for i in idx:
+                await set_mask(env, ims, i, False)  # closed: stays pending
+        bad = flushed - 1 if rnd == 0 else rng.randrange(flushed)
+        env.sink.inject(["OKAY"] * bad + [rng.choice(("SLVERR", "DECERR"))])
+        await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_IMS_ENABLE)  # flush both tables
+        await env.settle()
+        await read_err(env)
+        await read_pba(env)
+        await env.write(ERR_STATUS, ERR_VALID | ERR_OVERFLOW)
+    await env.read(MSG_COUNT)
+    assert model_stat(env, "flush_messages") == 3 * flushed
+    assert model_stat(env, "error_msg_write_failed") == 3
+    await env.finish()
+
+
 @cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def pasid_check(dut: object) -> None:
     """IMS-040, IMS-042, IMS-045, IMS-051: PASID_EN entry: matching PASID sends, a different PASID
