@@ -79,6 +79,35 @@ def test_score_counts_equivalents_only_when_analysed() -> None:
     assert "NOT ANALYSED" in text and "equivalent: x" in text
 
 
+def test_survivor_analysis_matches_the_rtl() -> None:
+    """Every analysed survivor still names a mutant on the line the analysis was written for."""
+    path = sim.project_root() / "docs" / "mutation_analysis.hjson"
+    assert mutate.stale_analysis(path, RTL) == {}
+    assert len(mutate.load_analysis(path)) >= 10
+
+
+def test_stale_survivor_analysis_is_reported(tmp_path: Path) -> None:
+    """An entry whose line changed, one whose id names no mutant, and one without `code`."""
+    (tmp_path / "a.v").write_text("assign x = a && b;\nassign y = c || d;\nassign z = e && f;\n")
+    ana = tmp_path / "ana.hjson"
+    ana.write_text(
+        "{survivors: [\n"
+        '{id: "a.v:1:13:and_to_or", code: "assign x = a && b;", verdict: "equivalent",\n'
+        ' reason: "x"}\n'
+        '{id: "a.v:2:13:or_to_and", code: "assign w = c || d;", verdict: "equivalent",\n'
+        ' reason: "x"}\n'
+        '{id: "a.v:9:1:or_to_and", code: "assign v = 1;", verdict: "equivalent",\n'
+        ' reason: "x"}\n'
+        '{id: "a.v:3:13:and_to_or", verdict: "equivalent",\n reason: "x"}\n'
+        "]}\n"
+    )
+    stale = mutate.stale_analysis(ana, tmp_path)
+    assert set(stale) == {"a.v:2:13:or_to_and", "a.v:9:1:or_to_and", "a.v:3:13:and_to_or"}
+    assert "assign y = c || d;" in stale["a.v:2:13:or_to_and"]
+    assert "no such mutant" in stale["a.v:9:1:or_to_and"]
+    assert "no `code`" in stale["a.v:3:13:and_to_or"]
+
+
 def test_bad_cli_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         mutate.main(["--count", "-1"])

@@ -217,6 +217,32 @@ def load_analysis(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def stale_analysis(path: Path, rtl_dir: Path) -> dict[str, str]:
+    """Entries of the survivor analysis that no longer fit the RTL, {id: why}: an id that names
+    no mutant, or a mutant whose line is not the entry's `code` any more (the RTL moved or
+    changed it). A stale verdict must not be applied to whatever mutant now has that id."""
+    if not path.exists():
+        return {}
+    import hjson
+
+    lines = {p.name: p.read_text().splitlines() for p in rtl_dir.glob("*.v")}
+    ids = {m.id for m in enumerate_mutants(rtl_dir)}
+    problems: dict[str, str] = {}
+    for item in hjson.loads(path.read_text()).get("survivors", []):
+        mid, code = str(item.get("id")), item.get("code")
+        if mid not in ids:
+            problems[mid] = f"no such mutant in {rtl_dir}"
+            continue
+        if not code:
+            problems[mid] = "no `code` (the mutated line) recorded"
+            continue
+        name, line = mid.split(":")[:2]
+        text = _code_part(lines[name][int(line) - 1]).strip()
+        if text != code:
+            problems[mid] = f"the line is now {text!r}, the analysis is of {code!r}"
+    return problems
+
+
 def score(results: Sequence[MutantResult], analysis: dict[str, dict[str, str]]) -> dict[str, int]:
     counts = {"killed": 0, "timeout": 0, "survived": 0, "invalid": 0, "equivalent": 0}
     for r in results:
@@ -300,7 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("no mutant selected")
     sim.check_simulator(args.sim)
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
-    analysis = load_analysis(root / "docs" / "mutation_analysis.hjson")
+    analysis_path = root / "docs" / "mutation_analysis.hjson"
+    stale = stale_analysis(analysis_path, rtl_dir)
+    for mid, why in stale.items():
+        print(f"stale survivor analysis, not applied: {mid}: {why}", file=sys.stderr)
+    analysis = {k: v for k, v in load_analysis(analysis_path).items() if k not in stale}
     args.out.mkdir(parents=True, exist_ok=True)
     results: list[MutantResult] = []
     t0 = time.monotonic()
