@@ -644,6 +644,158 @@ module ims_formal_tb (
         end
 `endif
     end
+`ifdef IMS_FORMAL_EPISODE_LEMMAS
+    // the lemmas below are stated for an IMS entry X: no error-interrupt raise reaches X
+    always @(posedge clk) begin
+        assume(f_x >= M);
+    end
+`ifdef IMS_FORMAL_AIGER
+    // ---------------------------------------------------------------- P-EPISODE lemmas
+    // Strengthening lemmas for the PDR proof of P-EPISODE: invariants that tie the DUT's
+    // internal state to the shadow model and to X's credit, so that their conjunction with
+    // the property is inductive. They are asserted (PDR proves them together with P-EPISODE).
+    // X is an IMS entry here (no error-interrupt raise reaches it). The h_* wires are DUT
+    // internals, driven only by `connect -set` after `flatten` and `memory_map` (the job's
+    // probes in src/imsmodel/formal.py); this block exists only in the AIGER flow.
+    //
+    // "_n" values are the state after the coming edge as far as stage 1 writes it: a RAM
+    // word / CTRL with the write that stage 1 performs at this edge applied. The shadow
+    // applies a step at its handshake edge, the DUT one clock later in stage 1, so the
+    // shadow state equals the DUT state with stage 1's write applied.
+    (* keep *) wire [191:0] h_flg0, h_flg1;           // flag RAM words: group 0 (MSI-X), 1 (IMS)
+    (* keep *) wire         h_flg_we, h_flg_waddr;
+    (* keep *) wire [191:0] h_flg_wdata;
+    (* keep *) wire [1:0]   h_grp_init;
+    (* keep *) wire [114:0] h_tab0, h_tab1, h_tab64, h_tab65, h_tab66, h_tab67;   // table RAM words
+    (* keep *) wire         h_tab_we;
+    (* keep *) wire [6:0]   h_tab_waddr;
+    (* keep *) wire [114:0] h_tab_wdata;
+    (* keep *) wire [3:0]   h_ctrl, h_n_ctrl;
+    (* keep *) wire         h_w_ctl;
+    (* keep *) wire         h_push;                 // stage 1 pushes a message at this edge
+    (* keep *) wire [31:0]  h_push_data;
+    (* keep *) wire         h_s1_flush;             // stage 1 holds a write that opens a table
+    (* keep *) wire         h_fl_first, h_fl_last;  // its flush's first and last group
+    (* keep *) wire         h_fl_active, h_fl_cur_valid, h_fl_cur_g, h_fl_lastr;
+    (* keep *) wire [5:0]   h_fl_cur_b;
+    (* keep *) wire         h_fl_c_valid, h_fl_c_g;   // the walker's held cursor
+    (* keep *) wire         h_is_fl, h_s1_g;          // stage 1 holds a flush visit of group s1_g
+    (* keep *) wire [31:0]  h_q0, h_q1, h_q2, h_q3;  // message queue data slots
+    (* keep *) wire [2:0]   h_wr, h_wp, h_awp, h_cp;
+
+    // flag words and group-init bits after this edge
+    wire [191:0] fn0 = (h_flg_we && !h_flg_waddr) ? h_flg_wdata : h_flg0;
+    wire [191:0] fn1 = (h_flg_we &&  h_flg_waddr) ? h_flg_wdata : h_flg1;
+    wire         in0 = h_grp_init[0] || (h_flg_we && !h_flg_waddr);
+    wire         in1 = h_grp_init[1] || (h_flg_we &&  h_flg_waddr);
+    // valid bits of the six entries (entry e: 0..1 MSI-X, 2..5 IMS 0..3) after this edge
+    wire [5:0]   vn  = {in1 ? fn1[128 +: 4] : 4'd0, in0 ? fn0[128 +: 2] : 2'd0};
+    // table words after this edge
+    wire [114:0] tn0  = (h_tab_we && h_tab_waddr == 7'd0)  ? h_tab_wdata : h_tab0;
+    wire [114:0] tn1  = (h_tab_we && h_tab_waddr == 7'd1)  ? h_tab_wdata : h_tab1;
+    wire [114:0] tn64 = (h_tab_we && h_tab_waddr == 7'd64) ? h_tab_wdata : h_tab64;
+    wire [114:0] tn65 = (h_tab_we && h_tab_waddr == 7'd65) ? h_tab_wdata : h_tab65;
+    wire [114:0] tn66 = (h_tab_we && h_tab_waddr == 7'd66) ? h_tab_wdata : h_tab66;
+    wire [114:0] tn67 = (h_tab_we && h_tab_waddr == 7'd67) ? h_tab_wdata : h_tab67;
+    // data-word tag bits [2:0] of each entry as stage 1 would read it (0 while not valid)
+    wire [2:0]   dg0 = vn[0] ? tn0[64:62]  : 3'd0;
+    wire [2:0]   dg1 = vn[1] ? tn1[64:62]  : 3'd0;
+    wire [2:0]   dg2 = vn[2] ? tn64[64:62] : 3'd0;
+    wire [2:0]   dg3 = vn[3] ? tn65[64:62] : 3'd0;
+    wire [2:0]   dg4 = vn[4] ? tn66[64:62] : 3'd0;
+    wire [2:0]   dg5 = vn[5] ? tn67[64:62] : 3'd0;
+
+    // X (an IMS entry): bit xb of flag group 1, table word 64 + xb
+    wire [1:0]   xb      = f_x[1:0] - 2'd2;   // f_x - M for f_x in 2..5
+    wire         x_pend_n = in1 && fn1[xb];
+    wire         x_mask_n = !in1 || fn1[64 + xb];
+    wire         x_valid_n = vn[f_x];
+    reg  [114:0] x_tab_n;
+    always @(*) begin
+        case (xb)
+            2'd0:    x_tab_n = tn64;
+            2'd1:    x_tab_n = tn65;
+            2'd2:    x_tab_n = tn66;
+            default: x_tab_n = tn67;
+        endcase
+    end
+    wire [20:0]  x_pasid_n = x_valid_n ? x_tab_n[114:94] : 21'd0;   // {PASID, PASID_EN}
+    wire [19:0]  x_sh_pasid = sh_pasid >> (20 * xb);
+    wire         x_sh_pen   = sh_pen >> xb;
+    wire [3:0]   ctrl_n    = h_w_ctl ? h_n_ctrl : h_ctrl;
+    wire         x_open_n  = ctrl_n[2];
+    // X pending and unmasked in an open table: a flush is under way that will send X
+    wire         x_fl_n    = x_pend_n && !x_mask_n && x_open_n;
+    // messages of X in the queue that have not left on W, and the one stage 1 pushes now
+    wire [2:0]   q_wn   = h_wr - h_wp;
+    wire [2:0]   q_used = h_wr - h_cp;
+    wire [2:0]   x_tag  = f_x + 3'd1;
+    wire [1:0]   s0 = h_wp[1:0], s1i = h_wp[1:0] + 2'd1, s2i = h_wp[1:0] + 2'd2,
+                 s3i = h_wp[1:0] + 2'd3;
+    wire [31:0]  qd0 = (s0  == 2'd0) ? h_q0 : (s0  == 2'd1) ? h_q1 : (s0  == 2'd2) ? h_q2 : h_q3;
+    wire [31:0]  qd1 = (s1i == 2'd0) ? h_q0 : (s1i == 2'd1) ? h_q1 : (s1i == 2'd2) ? h_q2 : h_q3;
+    wire [31:0]  qd2 = (s2i == 2'd0) ? h_q0 : (s2i == 2'd1) ? h_q1 : (s2i == 2'd2) ? h_q2 : h_q3;
+    wire [31:0]  qd3 = (s3i == 2'd0) ? h_q0 : (s3i == 2'd1) ? h_q1 : (s3i == 2'd2) ? h_q2 : h_q3;
+    wire [3:0]   x_q = {3'd0, q_wn > 3'd0 && qd0[2:0] == x_tag} +
+                       {3'd0, q_wn > 3'd1 && qd1[2:0] == x_tag} +
+                       {3'd0, q_wn > 3'd2 && qd2[2:0] == x_tag} +
+                       {3'd0, q_wn > 3'd3 && qd3[2:0] == x_tag};
+    wire         x_s1 = h_push && h_push_data[2:0] == x_tag;
+    wire [3:0]   x_due = x_q + {3'd0, x_s1} + {3'd0, x_fl_n};
+    // the flush cursor has not passed X: X is a candidate of the flush under way
+    wire         x_cur_ok = h_fl_cur_valid &&
+                            (!h_fl_cur_g || (h_fl_cur_b <= {4'd0, xb}));
+
+    always @(posedge clk) begin
+        if (f_past_valid) begin
+            // L-Q: the message queue holds at most 4 messages, W and AW pointers within them,
+            // and stage 1 pushes only into a free slot (it was granted with room)
+            assert(q_used <= 3'd4);                                         // L-Q
+            assert(q_wn <= q_used);                                         // L-Q
+            assert((h_wr - h_awp) <= q_used);                               // L-Q
+            assert({1'b0, q_used} + {3'd0, h_push} <= 4'd4);                // L-Q
+            // L-U: no valid or pending bit for a slot beyond the tables
+            assert(!in0 || fn0[128 + 2 +: 62] == 62'd0);                   // L-U
+            assert(!in0 || fn0[2 +: 62] == 62'd0);                         // L-U
+            assert(!in1 || fn1[128 + 4 +: 60] == 60'd0);                   // L-U
+            assert(!in1 || fn1[4 +: 60] == 60'd0);                         // L-U
+            // L-TAG: an entry's data word carries its own tag or 0; X's carries its tag
+            // exactly when the shadow has seen the tag written
+            assert(dg0 == 3'd0 || dg0 == 3'd1);                             // L-TAG
+            assert(dg1 == 3'd0 || dg1 == 3'd2);                             // L-TAG
+            assert(dg2 == 3'd0 || dg2 == 3'd3);                             // L-TAG
+            assert(dg3 == 3'd0 || dg3 == 3'd4);                             // L-TAG
+            assert(dg4 == 3'd0 || dg4 == 3'd5);                             // L-TAG
+            assert(dg5 == 3'd0 || dg5 == 3'd6);                             // L-TAG
+            assert((sh_tag >> f_x) & 1'b1 ? (x_valid_n && x_tab_n[64:62] == x_tag)
+                                           : (!x_valid_n || x_tab_n[64:62] == 3'd0)); // L-TAG
+            assert(!sh_ctrl[2] || ((sh_tag >> f_x) & 1'b1));                // L-TAG: open => tagged
+            // L-SH: X's MASK, PASID_EN/PASID and CTRL in the DUT equal the shadow's
+            assert(x_mask_n == sh_mask[f_x]);                               // L-SH
+            assert(x_pasid_n == {x_sh_pasid, x_sh_pen});                    // L-SH
+            assert(ctrl_n == sh_ctrl);                                      // L-SH
+            // L-PEND: X is pending in the DUT exactly when the shadow has it pending, or a
+            // flush that the shadow has already counted will still send it
+            assert(sh_pend[f_x] == (x_pend_n && !x_fl_n));                  // L-PEND
+            // L-FL: such a flush is under way (opening write in stage 1, or the walker is
+            // active and its cursor has not passed X), so no write or event can intervene
+            assert(!x_fl_n || (h_s1_flush && h_fl_last) ||
+                   (h_fl_active && h_fl_lastr && x_cur_ok));                // L-FL
+            // L-FL: a flush whose last group is the IMS group runs only while IMS_ENABLE = 1
+            // (it started with the write that set it, and no write is taken until it ends)
+            assert(!(h_fl_active && h_fl_lastr) || ctrl_n[2]);              // L-FL
+            // L-FL: the walker's held cursor and its visit in stage 1 belong to an active
+            // flush and lie within its groups (GW = 1: group 1 only when the last group is 1)
+            assert(!h_fl_c_valid || h_fl_active);                           // L-FL
+            assert(!h_is_fl || h_fl_active);                                // L-FL
+            assert(!(h_fl_c_valid && h_fl_c_g) || h_fl_lastr);              // L-FL
+            assert(!(h_is_fl && h_s1_g) || h_fl_lastr);                     // L-FL
+            // L-CREDIT: X's credit is exactly the messages of X still to leave on W
+            assert({1'b0, x_credit} == x_due);                              // L-CREDIT
+        end
+    end
+`endif
+`endif
 `endif
 `ifdef IMS_FORMAL_FORBID_INVALID
     // every event names a handle beyond its table or a disabled table (IMS-042, IMS-044,

@@ -121,7 +121,55 @@ class FormalJob:
     induction: int = 0  # k > 0: with --engine bmc, also prove by k-induction
     default: bool = True  # part of the default job list
     engine: str = "pdr"  # pdr: proved for every depth by ABC's PDR; bmc: yosys-smtbmc to --depth
+    # AIGER flow only: (wrapper wire, DUT signal after flatten/memory_map) pairs joined with
+    # `connect -set`, so that the wrapper's lemmas can name DUT internals
+    probes: tuple[tuple[str, str], ...] = ()
 
+
+_CORE = "dut.u_core"
+# DUT internals that the P-EPISODE lemmas name (formal/ims_formal_tb.v, IMS_FORMAL_EPISODE_LEMMAS)
+EPISODE_PROBES: tuple[tuple[str, str], ...] = (
+    ("h_flg0", f"{_CORE}.u_flg.mem[0]"),
+    ("h_flg1", f"{_CORE}.u_flg.mem[1]"),
+    ("h_flg_we", f"{_CORE}.u_flg.we"),
+    ("h_flg_waddr", f"{_CORE}.u_flg.waddr"),
+    ("h_flg_wdata", f"{_CORE}.u_flg.wdata"),
+    ("h_grp_init", f"{_CORE}.grp_init"),
+    ("h_tab0", f"{_CORE}.u_tab.mem[0]"),
+    ("h_tab1", f"{_CORE}.u_tab.mem[1]"),
+    ("h_tab64", f"{_CORE}.u_tab.mem[64]"),
+    ("h_tab65", f"{_CORE}.u_tab.mem[65]"),
+    ("h_tab66", f"{_CORE}.u_tab.mem[66]"),
+    ("h_tab67", f"{_CORE}.u_tab.mem[67]"),
+    ("h_tab_we", f"{_CORE}.u_tab.we"),
+    ("h_tab_waddr", f"{_CORE}.u_tab.waddr"),
+    ("h_tab_wdata", f"{_CORE}.u_tab.wdata"),
+    ("h_ctrl", f"{_CORE}.ctrl"),
+    ("h_n_ctrl", f"{_CORE}.n_ctrl"),
+    ("h_w_ctl", f"{_CORE}.w_ctl"),
+    ("h_push", f"{_CORE}.s1_push"),
+    ("h_push_data", f"{_CORE}.push_data"),
+    ("h_s1_flush", f"{_CORE}.s1_flush"),
+    ("h_fl_first", f"{_CORE}.fl_first"),
+    ("h_fl_last", f"{_CORE}.fl_last"),
+    ("h_fl_active", f"{_CORE}.u_flush.active"),
+    ("h_fl_cur_valid", f"{_CORE}.u_flush.cur_valid"),
+    ("h_fl_cur_g", f"{_CORE}.u_flush.cur_g"),
+    ("h_fl_cur_b", f"{_CORE}.u_flush.cur_b"),
+    ("h_fl_lastr", f"{_CORE}.u_flush.last"),
+    ("h_fl_c_valid", f"{_CORE}.u_flush.c_valid"),
+    ("h_fl_c_g", f"{_CORE}.u_flush.c_g"),
+    ("h_is_fl", f"{_CORE}.is_fl"),
+    ("h_s1_g", f"{_CORE}.s1_g"),
+    ("h_q0", "dut.u_msg.q_data[0]"),
+    ("h_q1", "dut.u_msg.q_data[1]"),
+    ("h_q2", "dut.u_msg.q_data[2]"),
+    ("h_q3", "dut.u_msg.q_data[3]"),
+    ("h_wr", "dut.u_msg.wr"),
+    ("h_wp", "dut.u_msg.wp"),
+    ("h_awp", "dut.u_msg.awp"),
+    ("h_cp", "dut.u_msg.cp"),
+)
 
 JOBS: dict[str, FormalJob] = {
     job.name: job
@@ -163,10 +211,10 @@ JOBS: dict[str, FormalJob] = {
         ),
         FormalJob(
             "episode",
-            ("IMS_FORMAL_X", "IMS_FORMAL_EPISODE"),
+            ("IMS_FORMAL_X", "IMS_FORMAL_EPISODE", "IMS_FORMAL_EPISODE_LEMMAS"),
             ("P-EPISODE",),
-            "at most one message per pending episode of a symbolic entry",
-            engine="bmc",
+            "at most one message per pending episode of a symbolic IMS entry",
+            probes=EPISODE_PROBES,
         ),
         FormalJob(
             "msg",
@@ -250,6 +298,7 @@ def _aiger_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, aig: Path,
             f"prep -top {TOP}",
             "flatten",
             "memory_map",
+            *(f"connect -set {w} {sig}" for w, sig in job.probes),
             "opt -fast",
             "async2sync",
             "chformal -assume -early",
