@@ -680,6 +680,8 @@ module ims_formal_tb (
     (* keep *) wire [5:0]   h_fl_cur_b;
     (* keep *) wire         h_fl_c_valid, h_fl_c_g;   // the walker's held cursor
     (* keep *) wire         h_is_fl, h_s1_g;          // stage 1 holds a flush visit of group s1_g
+    (* keep *) wire         h_s1_valid;               // stage 1 holds a step ...
+    (* keep *) wire [2:0]   h_s1_op;                  // ... of this kind (OP_FL 5, OP_B 3)
     (* keep *) wire [31:0]  h_q0, h_q1, h_q2, h_q3;  // message queue data slots
     (* keep *) wire [2:0]   h_wr, h_wp, h_awp, h_cp;
 
@@ -790,6 +792,8 @@ module ims_formal_tb (
             assert(!h_is_fl || h_fl_active);                                // L-FL
             assert(!(h_fl_c_valid && h_fl_c_g) || h_fl_lastr);              // L-FL
             assert(!(h_is_fl && h_s1_g) || h_fl_lastr);                     // L-FL
+            // L-FL: while a flush is active stage 1 holds only its visits and B errors
+            assert(!h_fl_active || !h_s1_valid || h_s1_op == 3'd5 || h_s1_op == 3'd3); // L-FL
             // L-CREDIT: X's credit is exactly the messages of X still to leave on W
             assert({1'b0, x_credit} == x_due);                              // L-CREDIT
         end

@@ -56,6 +56,7 @@ __all__ = [
 
 DEFAULT_DEPTH = 12  # BMC steps incl. the reset step 0 (see docs/formal.md for runtimes)
 DEFAULT_TIMEOUT = 1200.0
+KIND_BMC = 20  # bmc3 frames of the base case of a k-induction job (FormalJob.kind)
 YOSYS_TIMEOUT = 300.0
 SOLVERS = ("z3", "boolector", "yices", "bitwuzla")
 ENGINES = ("pdr", "bmc")
@@ -124,6 +125,14 @@ class FormalJob:
     # AIGER flow only: (wrapper wire, DUT signal after flatten/memory_map) pairs joined with
     # `connect -set`, so that the wrapper's lemmas can name DUT internals
     probes: tuple[tuple[str, str], ...] = ()
+    # AIGER flow only: assertions, like assumptions, check the cycle they name (chformal -early)
+    # instead of through the activation flip-flop Yosys adds; PDR then sees lemmas about the
+    # current state, which is what makes them strengthen the invariant
+    early_asserts: bool = False
+    # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: bmc3 from reset
+    # to KIND_BMC frames (base case, and counterexamples), then `ind -F k` (inductive step).
+    # For assertion sets that are k-inductive but not compact as clauses (PDR stalls on them)
+    kind: int = 0
 
 
 _CORE = "dut.u_core"
@@ -161,6 +170,8 @@ EPISODE_PROBES: tuple[tuple[str, str], ...] = (
     ("h_fl_c_g", f"{_CORE}.u_flush.c_g"),
     ("h_is_fl", f"{_CORE}.is_fl"),
     ("h_s1_g", f"{_CORE}.s1_g"),
+    ("h_s1_valid", f"{_CORE}.s1_valid"),
+    ("h_s1_op", f"{_CORE}.s1_op"),
     ("h_q0", "dut.u_msg.q_data[0]"),
     ("h_q1", "dut.u_msg.q_data[1]"),
     ("h_q2", "dut.u_msg.q_data[2]"),
@@ -215,6 +226,8 @@ JOBS: dict[str, FormalJob] = {
             ("P-EPISODE",),
             "at most one message per pending episode of a symbolic IMS entry",
             probes=EPISODE_PROBES,
+            early_asserts=True,
+            kind=2,
         ),
         FormalJob(
             "msg",
@@ -301,7 +314,7 @@ def _aiger_script(job: FormalJob, rtl: Sequence[Path], wrapper: Path, aig: Path,
             *(f"connect -set {w} {sig}" for w, sig in job.probes),
             "opt -fast",
             "async2sync",
-            "chformal -assume -early",
+            "chformal -early" if job.early_asserts else "chformal -assume -early",
             "setundef -anyseq",
             "opt -keepdc -fast",
             "techmap",
@@ -507,17 +520,33 @@ def _run_pdr(
     # fold: the assumptions (AIGER invariant constraints) become part of every property, so a
     # counterexample is a trace on which every assumption holds up to the failing step
     script = f"read_aiger {aig}; fold; strash; scleanup; pdr -v -T {int(left)}"
+    if job.kind:
+        # one output (ind needs it); the base case bmc3 is deeper than k so that it also finds
+        # the counterexamples of a mutant
+        script = (
+            f"read_aiger {aig}; fold; orpos; strash; scleanup; "
+            f"bmc3 -F {max(KIND_BMC, job.kind + 1)} -T {int(left)}; ind -F {job.kind} -T {int(left)}"
+        )
     log = out_dir / "pdr.log"
     rc = _run(["yosys-abc", "-c", script], log, left + 10, out_dir)
     res.log = log
     text = log.read_text(errors="replace")
     status, frame, output, inv = parse_pdr(text)
+    if job.kind and status == "UNKNOWN":
+        base = re.search(r"No output asserted in (\d+) frames", text)
+        if base and "Networks are equivalent" in text:
+            status, inv = "PROVED", ""
+            frame = int(base.group(1))
     res.step = frame
     if rc is None or status == "TIMEOUT":
         res.status, res.detail = "TIMEOUT", f"no verdict in {left:.0f} s (PDR frame {frame})"
     elif status == "PROVED" and rc == 0:
         res.status = "PASS"
-        res.detail = f"proved for every depth: PDR inductive invariant of {inv}"
+        res.detail = (
+            f"proved for every depth: {job.kind}-induction (ABC ind), base case bmc3 to frame {frame}"
+            if job.kind
+            else f"proved for every depth: PDR inductive invariant of {inv}"
+        )
     elif status == "FAILED":
         res.status = "FAIL"
         res.depth = (frame or 0) + 1
