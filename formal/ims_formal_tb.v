@@ -645,15 +645,17 @@ module ims_formal_tb (
 `endif
     end
 `ifdef IMS_FORMAL_EPISODE_LEMMAS
-    // the lemmas below are stated for an IMS entry X: no error-interrupt raise reaches X
+`ifdef IMS_FORMAL_AIGER
+    // the lemmas below are stated for an IMS entry X: no error-interrupt raise reaches X (the
+    // bounded yosys-smtbmc check of the job, which has no lemmas, keeps X free over all entries)
     always @(posedge clk) begin
         assume(f_x >= M);
     end
-`ifdef IMS_FORMAL_AIGER
     // ---------------------------------------------------------------- P-EPISODE lemmas
-    // Strengthening lemmas for the PDR proof of P-EPISODE: invariants that tie the DUT's
+    // Strengthening lemmas for the proof of P-EPISODE: invariants that tie the DUT's
     // internal state to the shadow model and to X's credit, so that their conjunction with
-    // the property is inductive. They are asserted (PDR proves them together with P-EPISODE).
+    // the property is (2-)inductive. They are asserted: ABC's `ind -F 2` proves them together
+    // with P-EPISODE, after bmc3 has checked 20 frames from reset.
     // X is an IMS entry here (no error-interrupt raise reaches it). The h_* wires are DUT
     // internals, driven only by `connect -set` after `flatten` and `memory_map` (the job's
     // probes in src/imsmodel/formal.py); this block exists only in the AIGER flow.

@@ -25,7 +25,7 @@ RTL = sim.project_root() / "rtl"
 # formal` defaults to 12; IMS_FORMAL_DEPTH=N raises this one.
 BMC_DEPTH = int(os.environ.get("IMS_FORMAL_DEPTH", "10"))
 PDR_JOBS = [j.name for j in formal.JOBS.values() if j.default and j.engine == "pdr"]
-BMC_JOBS = [j.name for j in formal.JOBS.values() if j.default and j.engine == "bmc"]
+BMC_JOBS = [j.name for j in formal.JOBS.values() if j.default and j.engine == "bmc"] or ["episode"]
 
 
 def _need_tools() -> None:
@@ -122,8 +122,10 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
 def test_pdr_proves_every_default_job_for_every_depth(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The default pdr jobs (message safety of a masked entry and of invalid handles, the AXI
-    handshakes on both ports, reset): each proved for every depth with an inductive invariant."""
+    """The default pdr jobs (message safety of a masked entry, of a PASID mismatch and of invalid
+    handles, one message per pending episode, the AXI handshakes on both ports, reset): each
+    proved for every depth, by PDR's inductive invariant or, for the k-induction jobs
+    (episode), by ABC's `ind` after a base case of KIND_BMC frames from reset."""
     _need_tools()
     rc = formal.main(
         ["--jobs", ",".join(PDR_JOBS), "-j", "2", "--timeout", "900", "--out", str(tmp_path)]
@@ -134,7 +136,12 @@ def test_pdr_proves_every_default_job_for_every_depth(
     for name in PDR_JOBS:
         row = [line for line in out.splitlines() if line.startswith(f"{name} ")]
         assert row and " PASS " in row[0] and " all " in row[0], (name, out)
-        assert "proved for every depth: PDR inductive invariant of" in row[0], row
+        if formal.JOBS[name].kind:
+            k = formal.JOBS[name].kind
+            base = f"base case bmc3 to frame {formal.KIND_BMC}"
+            assert f"proved for every depth: {k}-induction (ABC ind), {base}" in row[0], row
+        else:
+            assert "proved for every depth: PDR inductive invariant of" in row[0], row
 
 
 @pytest.mark.formal
@@ -149,14 +156,16 @@ def test_kinduction_cross_check(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.formal
 def test_message_safety_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The jobs that PDR does not prove (bmc engine): no counterexample from reset within
-    BMC_DEPTH steps (two jobs at a time)."""
+    """The bmc jobs, and episode by yosys-smtbmc: the proof of episode covers an IMS entry X
+    (its lemmas leave the error-interrupt raise out), the bounded check keeps X free over all
+    six entries, MSI-X too. No counterexample from reset within BMC_DEPTH steps."""
     _need_tools()
-    assert BMC_JOBS, "every default job is proved by PDR: drop this test"
     rc = formal.main(
         [
             "--jobs",
             ",".join(BMC_JOBS),
+            "--engine",
+            "bmc",
             "--depth",
             str(BMC_DEPTH),
             "-j",
@@ -226,6 +235,8 @@ RULE_MUTANTS = {
     "reset": ("ims_axil_slave.v", "        if (!rst_n) begin", "drop_not"),
     # IMS-070: message WVALID while no message is queued, dropped again without WREADY
     "maxi": ("ims_msg_out.v", "wire w_pending  =", "ne_to_eq"),
+    # IMS-032/034: an unmask that sends the pending message no longer clears the pending bit
+    "episode": ("ims_core.v", "((unmask_send || fl_send) ? (fl_pend & ~onehot)", "or_to_and"),
 }
 
 
@@ -238,7 +249,8 @@ def test_pdr_finds_a_broken_rule(name: str, tmp_path: Path) -> None:
     mutate.apply(_mutant_on(file, fragment, op), RTL, rtl)
     res = formal.run_job(formal.JOBS[name], tmp_path / name, rtl_dir=rtl, trace=False)
     assert res.status == "FAIL", (res.status, res.detail, res.log)
-    assert "counterexample in PDR frame" in res.detail
+    found_by = "bmc3" if formal.JOBS[name].kind else "PDR"
+    assert f"counterexample in {found_by} frame" in res.detail
 
 
 def _processes(match: Callable[[list[bytes]], bool]) -> set[int]:

@@ -6,7 +6,10 @@ Each property set ("job") of formal/ims_formal_tb.v is checked by one of two eng
   flip-flops, uninitialised flip-flops start free, assumptions folded into the properties) and
   ABC's `pdr` (IC3, `yosys-abc` from Debian's yosys package) proves the set for every depth with
   an inductive invariant, or finds a counterexample, which yosys-smtbmc replays from reset to
-  name the failing assertion and write the VCD trace.
+  name the failing assertion and write the VCD trace. A job with `kind = k` (episode) is proved
+  by k-induction in ABC on the same model instead: `bmc3` from reset to KIND_BMC frames (base
+  case and counterexamples), then `ind -F k`; its strengthening lemmas name DUT internals that
+  the job's `probes` connect after `flatten`.
 * bmc: Yosys compiles the wrapper to SMT-LIB (flatten, the message queue's small register files
   mapped to flip-flops, the entry RAMs kept as SMT arrays) and `yosys-smtbmc` with z3 checks
   DEPTH steps after the reset step (step 0 has rst_n = 0), plus k-induction for the jobs that
@@ -525,7 +528,8 @@ def _run_pdr(
         # the counterexamples of a mutant
         script = (
             f"read_aiger {aig}; fold; orpos; strash; scleanup; "
-            f"bmc3 -F {max(KIND_BMC, job.kind + 1)} -T {int(left)}; ind -F {job.kind} -T {int(left)}"
+            f"bmc3 -F {max(KIND_BMC, job.kind + 1)} -T {int(left)}; "
+            f"ind -F {job.kind} -T {int(left)}"
         )
     log = out_dir / "pdr.log"
     rc = _run(["yosys-abc", "-c", script], log, left + 10, out_dir)
@@ -534,7 +538,8 @@ def _run_pdr(
     status, frame, output, inv = parse_pdr(text)
     if job.kind and status == "UNKNOWN":
         base = re.search(r"No output asserted in (\d+) frames", text)
-        if base and "Networks are equivalent" in text:
+        # sound only with a base case of at least k frames from reset
+        if base and int(base.group(1)) >= job.kind and "Networks are equivalent" in text:
             status, inv = "PROVED", ""
             frame = int(base.group(1))
     res.step = frame
@@ -543,7 +548,8 @@ def _run_pdr(
     elif status == "PROVED" and rc == 0:
         res.status = "PASS"
         res.detail = (
-            f"proved for every depth: {job.kind}-induction (ABC ind), base case bmc3 to frame {frame}"
+            f"proved for every depth: {job.kind}-induction (ABC ind), "
+            f"base case bmc3 to frame {frame}"
             if job.kind
             else f"proved for every depth: PDR inductive invariant of {inv}"
         )
@@ -551,7 +557,8 @@ def _run_pdr(
         res.status = "FAIL"
         res.depth = (frame or 0) + 1
         res.group = job.groups[0] if len(job.groups) == 1 else ""
-        res.detail = f"counterexample in PDR frame {frame} (property output {output})"
+        found_by = "bmc3" if job.kind else "PDR"
+        res.detail = f"counterexample in {found_by} frame {frame} (property output {output})"
     else:
         tail = " | ".join(text.strip().splitlines()[-3:])
         res.detail = f"yosys-abc exit {rc}, no verdict: {tail}"
@@ -573,7 +580,10 @@ def _replay(
     if bmc.status == "FAIL":
         res.assertion, res.source, res.group = bmc.assertion, bmc.source, bmc.group
         res.trace, res.step, res.depth = bmc.trace, bmc.step, bmc.depth
-        res.detail = f"counterexample at step {bmc.step} (PDR; trace replayed by yosys-smtbmc)"
+        found_by = "bmc3" if job.kind else "PDR"
+        res.detail = (
+            f"counterexample at step {bmc.step} ({found_by}; trace replayed by yosys-smtbmc)"
+        )
     else:
         res.detail += f"; yosys-smtbmc replay: {bmc.status} {bmc.detail}".rstrip()
 
@@ -720,8 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m imsmodel.formal",
         description="Formal checks of ims_ctrl (IMS_ENTRIES=4, MSIX_ENTRIES=2): proofs for "
-        "every depth with ABC's PDR (yosys-abc), bounded model checking and k-induction with "
-        "yosys-smtbmc. Jobs: " + "; ".join(f"{j.name}: {j.what}" for j in JOBS.values()),
+        "every depth with ABC's PDR or k-induction (yosys-abc), bounded model checking and "
+        "k-induction with yosys-smtbmc. Jobs: "
+        + "; ".join(f"{j.name}: {j.what}" for j in JOBS.values()),
     )
     default_jobs = ",".join(j.name for j in JOBS.values() if j.default)
     p.add_argument(
