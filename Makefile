@@ -79,7 +79,7 @@ endif
 mutate: $(STAMP) ## RTL mutation testing against a regression subset (MUTATE_ARGS="--count 0" for all)
 	$(VBIN)/python -m imsmodel.mutate $(MUTATE_ARGS)
 
-formal: $(STAMP) ## formal proofs (ABC pdr) and bounded checks (yosys-smtbmc, z3) of IMS_ENTRIES=4, MSIX_ENTRIES=2 (FORMAL_ARGS="--jobs episode --depth 14")
+formal: $(STAMP) ## formal proofs (ABC pdr, k-induction) of IMS_ENTRIES=4, MSIX_ENTRIES=2; bounded checks with yosys-smtbmc (FORMAL_ARGS="--engine bmc --jobs episode --depth 14")
 	$(VBIN)/python -m imsmodel.formal $(FORMAL_ARGS)
 
 bench: $(STAMP) ## benchmarks: model, RTL cycles, area, bench throughput -> bench/results.md
