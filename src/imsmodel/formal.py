@@ -129,8 +129,8 @@ class FormalJob:
     # `connect -set`, so that the wrapper's lemmas can name DUT internals
     probes: tuple[tuple[str, str], ...] = ()
     # AIGER flow only: assertions, like assumptions, check the cycle they name (chformal -early)
-    # instead of through the activation flip-flop Yosys adds; PDR then sees lemmas about the
-    # current state, which is what makes them strengthen the invariant
+    # instead of through the activation flip-flop Yosys adds; the prover then sees lemmas about
+    # the current state, which is what makes them strengthen the invariant
     early_asserts: bool = False
     # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: bmc3 from reset
     # to KIND_BMC frames (base case, and counterexamples), then `ind -F k` (inductive step).
@@ -557,12 +557,18 @@ def _run_pdr(
         res.status = "FAIL"
         res.depth = (frame or 0) + 1
         res.group = job.groups[0] if len(job.groups) == 1 else ""
-        found_by = "bmc3" if job.kind else "PDR"
-        res.detail = f"counterexample in {found_by} frame {frame} (property output {output})"
+        res.detail = (
+            f"counterexample in {_abc_engine(job)} frame {frame} (property output {output})"
+        )
     else:
         tail = " | ".join(text.strip().splitlines()[-3:])
         res.detail = f"yosys-abc exit {rc}, no verdict: {tail}"
     return res
+
+
+def _abc_engine(job: FormalJob) -> str:
+    """The ABC engine that finds a counterexample of the job: bmc3 for k-induction jobs."""
+    return "bmc3" if job.kind else "PDR"
 
 
 def _replay(
@@ -580,9 +586,9 @@ def _replay(
     if bmc.status == "FAIL":
         res.assertion, res.source, res.group = bmc.assertion, bmc.source, bmc.group
         res.trace, res.step, res.depth = bmc.trace, bmc.step, bmc.depth
-        found_by = "bmc3" if job.kind else "PDR"
         res.detail = (
-            f"counterexample at step {bmc.step} ({found_by}; trace replayed by yosys-smtbmc)"
+            f"counterexample at step {bmc.step} ({_abc_engine(job)}; trace replayed by "
+            "yosys-smtbmc)"
         )
     else:
         res.detail += f"; yosys-smtbmc replay: {bmc.status} {bmc.detail}".rstrip()
