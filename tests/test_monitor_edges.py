@@ -2,10 +2,9 @@
 test, the monitor's edge callback called by hand.
 
 Per-transaction listeners (`on_txn`, `edge_done`: the directed env's scoreboard, the robustness
-tests' trackers)
-and per-edge listeners (`EdgeTxns`: the UVM port monitor) must see the same transactions in the
-same order; an `EdgeTxns` splits them by port and counts the register responses of its edge, and
-an edge with nothing to report is not sent.
+tests' trackers) and per-edge listeners (`EdgeTxns`: the UVM port monitor) must see the same
+transactions in the same order; an `EdgeTxns` splits them by port and counts the register
+responses of its edge, and an edge with nothing to report is not sent.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from imstb.reg_offsets import (
     IMS_PBA,
     MSIX_PBA,
     PASID_EN,
+    PASID_LSB,
     VCTRL,
     entry_base,
 )
@@ -349,13 +350,13 @@ async def run_evt_fuzz(run: Run) -> None:
             elif r < 0.6:  # mask toggles (PASID settings kept)
                 ims = rng.random() < 0.5
                 i = rng.choice(chosen[ims])
-                extra = PASID_EN * pasid_en[i] | pasid_of[i] << 12 if ims else 0
+                extra = PASID_EN * pasid_en[i] | pasid_of[i] << PASID_LSB if ims else 0
                 await env.write(entry_base(ims, i) + VCTRL, int(rng.random() < 0.4) | extra)
             elif r < 0.75:  # new PASID / PASID_EN on an IMS entry
                 i = rng.choice(chosen[True])
                 pasid_of[i] = rng.getrandbits(20)
                 pasid_en[i] = rng.random() < 0.6
-                ctl = int(rng.random() < 0.4) | PASID_EN * pasid_en[i] | pasid_of[i] << 12
+                ctl = int(rng.random() < 0.4) | PASID_EN * pasid_en[i] | pasid_of[i] << PASID_LSB
                 await env.write(entry_base(True, i) + VCTRL, ctl)
             elif r < 0.85:
                 await env.write(ERR_STATUS, rng.choice((ERR_VALID, ERR_OVERFLOW, 3)))

@@ -51,7 +51,7 @@ _REG_WINDOW = 0x40  # ID..MSG_COUNT and the holes 0x0C, 0x24.. around them
 def _fuzz_table_offset(rng: random.Random, base: int, size: int, cap: int) -> int:
     inside = rng.randrange(size)
     i = rng.choice((inside, inside, inside, size - 1, size, size + 1, rng.randrange(cap)))
-    return base + 16 * min(i, cap - 1) + 4 * rng.randrange(4)
+    return base + rm.ENTRY_BYTES * min(i, cap - 1) + 4 * rng.randrange(4)
 
 
 def fuzz_offset(rng: random.Random, n: int, m: int, edges: list[int]) -> int:
