@@ -17,15 +17,9 @@ from imstb.bfm.axil_master import AxilMasterConfig
 from imstb.bfm.axil_sink import AxilSinkConfig, SinkWrite
 from imstb.bfm.common import Delay
 from imstb.bfm.evt_source import EvtSourceConfig
-from imstb.directed import (
-    ImsEnv,
-    msg_addr,
-)
+from imstb.directed import ImsEnv, msg_addr
 from imstb.robust.backpressure import run_extreme_backpressure
-from imstb.robust.common import (
-    Run,
-    limit_us,
-)
+from imstb.robust.common import Run, limit_us
 
 
 @cocotb.test(timeout_time=limit_us(1500), timeout_unit="us")

@@ -18,14 +18,9 @@ from imstb.bfm.axil_master import AxilMasterConfig
 from imstb.bfm.axil_sink import AxilSinkConfig
 from imstb.bfm.common import Delay
 from imstb.bfm.evt_source import EvtSourceConfig
-from imstb.directed import (
-    ImsEnv,
-)
+from imstb.directed import ImsEnv
 from imstb.model_probe import ProbedModel
-from imstb.robust.common import (
-    Run,
-    limit_us,
-)
+from imstb.robust.common import Run, limit_us
 from imstb.robust.evt_fuzz import run_evt_fuzz
 
 

@@ -15,13 +15,8 @@ from imstb.bfm.axil_master import AxilMasterConfig
 from imstb.bfm.axil_sink import AxilSinkConfig
 from imstb.bfm.common import Delay
 from imstb.bfm.evt_source import EvtSourceConfig
-from imstb.directed import (
-    ImsEnv,
-)
-from imstb.robust.common import (
-    Run,
-    limit_us,
-)
+from imstb.directed import ImsEnv
+from imstb.robust.common import Run, limit_us
 from imstb.robust.reg_fuzz import run_reg_fuzz
 
 

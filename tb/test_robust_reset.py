@@ -19,13 +19,8 @@ from imstb.bfm.axil_master import AxilMasterConfig
 from imstb.bfm.axil_sink import AxilSinkConfig, SinkWrite
 from imstb.bfm.common import Delay
 from imstb.bfm.evt_source import EvtSourceConfig
-from imstb.directed import (
-    ImsEnv,
-)
-from imstb.robust.common import (
-    Run,
-    limit_us,
-)
+from imstb.directed import ImsEnv
+from imstb.robust.common import Run, limit_us
 from imstb.robust.reset import run_reset_midtraffic
 
 

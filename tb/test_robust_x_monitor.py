@@ -3,8 +3,8 @@ on `imstb.directed.ImsEnv`; the machinery is `imstb.robust.x_monitor`, the share
 `imstb.robust.common` ($IMS_ROBUST_ITEMS scales the traffic).
 
 `ims_x_monitor_test`: the monitors already fail a test on X/Z on any output after reset and on a
-valid/ready output at 1 in reset (bfm/monitors.py, IMS-010); this test proves it: a strict monitor
-is shown each fault (forced on the real ports on Icarus, injected into its samples on either
+valid/ready output at 1 in reset (`imstb.bfm.monitors`, IMS-010); this test proves it: a strict
+monitor is shown each fault (forced on the real ports on Icarus, injected into its samples on either
 simulator: Verilator ignores Force and has no X/Z) and must raise naming the output and IMS-010; X
 sampled at the first reset edge (before the flip-flops reset) is no alarm.
 """
@@ -13,13 +13,8 @@ from __future__ import annotations
 
 import cocotb
 
-from imstb.directed import (
-    ImsEnv,
-)
-from imstb.robust.common import (
-    Run,
-    limit_us,
-)
+from imstb.directed import ImsEnv
+from imstb.robust.common import Run, limit_us
 from imstb.robust.x_monitor import run_x_monitor
 
 

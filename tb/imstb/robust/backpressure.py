@@ -12,11 +12,7 @@ from dataclasses import dataclass
 
 from imsmodel import Message
 from imstb.bfm.common import Delay
-from imstb.directed import (
-    picks,
-    program,
-    read_pba,
-)
+from imstb.directed import picks, program, read_pba
 from imstb.reg_offsets import (
     CTRL,
     CTRL_ERR_INT_ENABLE,
@@ -31,13 +27,7 @@ from imstb.reg_offsets import (
     VCTRL,
     entry_base,
 )
-from imstb.robust.common import (
-    ITEMS,
-    Run,
-    log,
-    read_errs,
-    start_env,
-)
+from imstb.robust.common import ITEMS, Run, log, read_errs, start_env
 
 
 @dataclass

@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imsmodel import regmap as rm
-from imstb.directed import (
-    ImsEnv,
-    picks,
-)
+from imstb.directed import ImsEnv, picks
 from imstb.harness import rerun_command
 from imstb.reg_offsets import (
     ERR_COUNT,

@@ -19,19 +19,8 @@ from difflib import SequenceMatcher
 import cocotb
 
 from imsmodel import EventOutcome, Message
-from imstb.bfm.monitors import (
-    EvtTxn,
-    MsgAw,
-    MsgB,
-    RegRead,
-    RegWrite,
-    Txn,
-)
-from imstb.directed import (
-    msg_addr,
-    program,
-    read_pba,
-)
+from imstb.bfm.monitors import EvtTxn, MsgAw, MsgB, RegRead, RegWrite, Txn
+from imstb.directed import msg_addr, program, read_pba
 from imstb.model_probe import ProbedModel, StepRecord
 from imstb.reg_offsets import (
     CTRL,

@@ -16,13 +16,7 @@ import cocotb
 from imsmodel import regmap as rm
 from imsmodel.regmap import pba_qwords
 from imstb.bfm.axil_master import AxilRead, AxilWrite
-from imstb.directed import (
-    picks,
-    program,
-    read_pba,
-    read_regs,
-    unmapped_offsets,
-)
+from imstb.directed import picks, program, read_pba, read_regs, unmapped_offsets
 from imstb.reg_offsets import (
     CTRL,
     CTRL_ERR_INT_ENABLE,
@@ -35,15 +29,7 @@ from imstb.reg_offsets import (
     MSIX_TABLE,
     entry_base,
 )
-from imstb.robust.common import (
-    ITEMS,
-    Run,
-    bad_handle,
-    log,
-    read_entries,
-    start_env,
-    table_size,
-)
+from imstb.robust.common import ITEMS, Run, bad_handle, log, read_entries, start_env, table_size
 
 _REG_WINDOW = 0x40  # ID..MSG_COUNT and the holes 0x0C, 0x24.. around them
 

@@ -33,13 +33,7 @@ from imstb.bfm.monitors import (
     ResetTxn,
     Txn,
 )
-from imstb.directed import (
-    ImsEnv,
-    picks,
-    program,
-    read_pba,
-    read_regs,
-)
+from imstb.directed import ImsEnv, picks, program, read_pba, read_regs
 from imstb.reg_offsets import (
     CTRL,
     CTRL_ERR_INT_ENABLE,

@@ -3,8 +3,7 @@
 
 `ims_x_monitor_test`: the monitors already fail a test on X/Z on any output after reset and on a
 valid/ready output at 1 in reset (`imstb.bfm.monitors`, IMS-010); this test proves it: a strict
-monitor
-is shown each fault (forced on the real ports on Icarus, injected into its samples on either
+monitor is shown each fault (forced on the real ports on Icarus, injected into its samples on either
 simulator: Verilator ignores Force and has no X/Z) and must raise naming the output and IMS-010; X
 sampled at the first reset edge (before the flip-flops reset) is no alarm.
 """
@@ -23,20 +22,9 @@ from cocotb.types import LogicArray
 
 from imstb.bfm.clocking import EdgeSampler, Snapshot
 from imstb.bfm.common import ProtocolError
-from imstb.bfm.monitors import (
-    DUT_OUTPUTS,
-    DUT_VALID_READY_OUTPUTS,
-    ImsMonitor,
-)
-from imstb.directed import (
-    ImsEnv,
-)
-from imstb.robust.common import (
-    Run,
-    log,
-    quiet_log,
-    start_env,
-)
+from imstb.bfm.monitors import DUT_OUTPUTS, DUT_VALID_READY_OUTPUTS, ImsMonitor
+from imstb.directed import ImsEnv
+from imstb.robust.common import Run, log, quiet_log, start_env
 
 
 class ProbeSampler(EdgeSampler):
