@@ -6,7 +6,7 @@ message accepted at once (AWREADY = WREADY = 1) and answered OKAY in the next cy
 
 * `plain_loop`: minimal cocotb coroutines, no model: one per-clock loop drives the events and the
   always-ready sink and counts the messages.
-* `pyuvm_bench`: the full pyuvm env of `tb/uvm/` (`ImsBaseTest`): events as sequence items
+* `pyuvm_bench`: the full pyuvm env of `tb/imstb/uvm/` (`ImsBaseTest`): events as sequence items
   (bursts of up to 64 events, `EvtBurstItem`) through the event agent's sequencer and driver,
   the port monitor and the agent monitors, the scoreboard replaying every step into `ImsModel`
   and comparing every message, the platform handler check and the covergroups sampled from
@@ -29,32 +29,28 @@ from __future__ import annotations
 import cProfile
 import json
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import cocotb
+import pyuvm
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge
+
+from imsmodel import regmap as rm
+from imstb.bfm.axil_master import AxilMasterConfig
+from imstb.bfm.axil_sink import AxilSinkConfig
+from imstb.bfm.common import Delay
+from imstb.bfm.evt_source import EvtSourceConfig
+from imstb.harness import BfmConfigs
+from imstb.uvm.base_test import ImsBaseTest
+from imstb.uvm.sequences.base import EntrySeq
+
 _ROOT = Path(__file__).resolve().parents[1]
-_TB = str(_ROOT / "tb")
-if _TB not in sys.path:  # the pyuvm bench lives in tb/ (this module runs from bench/)
-    sys.path.insert(0, _TB)
 os.environ.setdefault("IMS_COV_DIR", str(_ROOT / "build" / "bench" / "cov"))
-
-import cocotb  # noqa: E402
-import pyuvm  # noqa: E402
-from bfm.axil_master import AxilMasterConfig  # noqa: E402
-from bfm.axil_sink import AxilSinkConfig  # noqa: E402
-from bfm.common import Delay  # noqa: E402
-from bfm.evt_source import EvtSourceConfig  # noqa: E402
-from cocotb.clock import Clock  # noqa: E402
-from cocotb.triggers import FallingEdge, RisingEdge  # noqa: E402
-from uvm.base_test import ImsBaseTest  # noqa: E402
-from uvm.harness import BfmConfigs  # noqa: E402
-from uvm.sequences.base import EntrySeq  # noqa: E402
-
-from imsmodel import regmap as rm  # noqa: E402
 
 EVENTS = int(os.environ.get("IMS_BENCH_EVENTS", "5000"))
 ENTRIES = int(os.environ.get("IMS_BENCH_ENTRIES", "16"))

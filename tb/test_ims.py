@@ -7,42 +7,36 @@ Run one test by name and seed (waveforms: add --waves):
 Every test has a simulation-time timeout (pyuvm.test -> cocotb) that scales with the table sizes
 of the configuration (IMS_ENTRIES/MSIX_ENTRIES, set by the runner); `ims_random_test`'s length
 is $IMS_RANDOM_ITEMS (default 300). The checks are the scoreboard's (every response, read value
-and message against the model) and the sequences' scenario checks; see tb/uvm/.
+and message against the model) and the sequences' scenario checks; see tb/imstb/uvm/.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import sys
-from pathlib import Path
 
-_TB = str(Path(__file__).resolve().parent)
-if _TB not in sys.path:  # cocotb puts the test directory on sys.path; be robust anyway
-    sys.path.insert(0, _TB)
+import pyuvm
 
-import pyuvm  # noqa: E402
-
-from bfm.axil_master import AxilMasterConfig  # noqa: E402
-from bfm.axil_sink import AxilSinkConfig  # noqa: E402
-from bfm.common import Delay  # noqa: E402
-from bfm.evt_source import EvtSourceConfig  # noqa: E402
-from uvm.base_test import ImsBaseTest  # noqa: E402
-from uvm.harness import BfmConfigs  # noqa: E402
-from uvm.sequences.base import ImsSeq  # noqa: E402
-from uvm.sequences.driver_patterns import DriverPatternsSeq  # noqa: E402
-from uvm.sequences.errors import BerrSeq, ErrIrqSeq, ErrorSeq  # noqa: E402
-from uvm.sequences.masking import FlushSeq, FuncMaskSeq, MaskPendingSeq, MaskRaceSeq  # noqa: E402
-from uvm.sequences.pasid import PasidSeq  # noqa: E402
-from uvm.sequences.platform_seqs import (  # noqa: E402
+from imstb.bfm.axil_master import AxilMasterConfig
+from imstb.bfm.axil_sink import AxilSinkConfig
+from imstb.bfm.common import Delay
+from imstb.bfm.evt_source import EvtSourceConfig
+from imstb.harness import BfmConfigs
+from imstb.uvm.base_test import ImsBaseTest
+from imstb.uvm.sequences.base import ImsSeq
+from imstb.uvm.sequences.driver_patterns import DriverPatternsSeq
+from imstb.uvm.sequences.error_seqs import BerrSeq, ErrIrqSeq, ErrorSeq
+from imstb.uvm.sequences.masking import FlushSeq, FuncMaskSeq, MaskPendingSeq, MaskRaceSeq
+from imstb.uvm.sequences.pasid import PasidSeq
+from imstb.uvm.sequences.platform_seqs import (
     BareMetalVseq,
     GuestFallbackVseq,
     UserPasidVseq,
 )
-from uvm.sequences.programming import EventStormSeq, ProgramPairsSeq  # noqa: E402
-from uvm.sequences.random_mix import RandomMixSeq, random_items  # noqa: E402
-from uvm.sequences.reg_seqs import RegResetSeq, RegRwSeq, UnmappedSeq  # noqa: E402
-from uvm.sequences.timing import BackpressureSeq, RaceSeq  # noqa: E402
+from imstb.uvm.sequences.programming import EventStormSeq, ProgramPairsSeq
+from imstb.uvm.sequences.random_mix import RandomMixSeq, random_items
+from imstb.uvm.sequences.reg_seqs import RegResetSeq, RegRwSeq, UnmappedSeq
+from imstb.uvm.sequences.timing import BackpressureSeq, RaceSeq
 
 _N = int(os.environ.get("IMS_ENTRIES", 64))
 _M = int(os.environ.get("MSIX_ENTRIES", 9))

@@ -10,153 +10,59 @@ DUT produced. Handles are derived from the DUT parameters, so every test runs on
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import random
 
-_TB = str(Path(__file__).resolve().parent)
-if _TB not in sys.path:  # cocotb puts the test directory on sys.path; be robust anyway
-    sys.path.insert(0, _TB)
+import cocotb
 
-import random  # noqa: E402
-
-import cocotb  # noqa: E402
-
-from bfm.axil_master import AxilMasterConfig  # noqa: E402
-from bfm.axil_sink import AxilSinkConfig, SinkWrite  # noqa: E402
-from bfm.common import Delay  # noqa: E402
-from bfm.evt_source import EvtSourceConfig  # noqa: E402
-from env import (  # noqa: E402
+from imsmodel.regmap import pba_qwords
+from imstb.bfm.axil_sink import AxilSinkConfig, SinkWrite
+from imstb.bfm.common import Delay
+from imstb.bfm.evt_source import EvtSourceConfig
+from imstb.directed import (
+    ImsEnv,
+    events,
+    model_stat,
+    msg_addr,
+    msg_data,
+    picks,
+    program,
+    random_master,
+    read_err,
+    read_pba,
+    read_regs,
+    set_mask,
+    unmapped_offsets,
+)
+from imstb.reg_offsets import (
+    ADDR_LO,
     CAP,
     CTRL,
     CTRL_ERR_INT_ENABLE,
     CTRL_IMS_ENABLE,
     CTRL_MSIX_ENABLE,
     CTRL_MSIX_FUNC_MASK,
+    DATA,
     ERR_COUNT,
     ERR_INFO,
+    ERR_OVERFLOW,
     ERR_PASID,
     ERR_STATUS,
+    ERR_VALID,
     ID,
     IMS_PBA,
     MSG_COUNT,
     MSIX_PBA,
-    REGISTERS,
-    ImsEnv,
-    ims_entry,
-    msix_entry,
+    PASID_EN,
+    PASID_LSB,
+    VCTRL,
+    WORDS,
+    entry_base,
 )
-
-ADDR_LO, ADDR_HI, DATA, VCTRL = 0x0, 0x4, 0x8, 0xC
-WORDS = (ADDR_LO, ADDR_HI, DATA, VCTRL)
-MASK = 1 << 0
-PASID_EN = 1 << 3
-ERR_VALID = 1 << 0
-ERR_OVERFLOW = 1 << 1
 
 # Sim-time limits (us). The longest test needs ~18 us at 2048/256; >10x margin, yet a hang ends
 # after at most 40k clock cycles (seconds of wall clock).
 T_SHORT = 200
 T_LONG = 400
-
-# ---------------------------------------------------------------------- helpers
-
-
-def entry_base(ims: bool, i: int) -> int:
-    return ims_entry(i) if ims else msix_entry(i)
-
-
-def msg_addr(ims: bool, i: int) -> int:
-    """A unique x86-style message address per entry (docs/spec.md section 10); some IMS entries
-    get a non-zero addr_hi so that all 64 AWADDR bits are exercised."""
-    lo = 0xFEE00000 | (i & 0xFF) << 12 | ((i >> 8) & 7) << 4 | (int(ims) << 3)
-    hi = (0x10 + (i & 7)) if ims and i % 2 else 0
-    return hi << 32 | lo
-
-
-def msg_data(ims: bool, i: int) -> int:
-    return 0x5A000000 | int(ims) << 20 | i
-
-
-def picks(size: int, rng: random.Random, extra: int = 2) -> list[int]:
-    """A few entries of a table of `size`: first, second, middle, last and `extra` random ones."""
-    s = {0, min(1, size - 1), size // 2, size - 1}
-    s |= {rng.randrange(size) for _ in range(extra)}
-    return sorted(s)
-
-
-def pba_qwords(size: int) -> int:
-    return (size + 63) // 64
-
-
-async def program(
-    env: ImsEnv,
-    ims: bool,
-    i: int,
-    *,
-    mask: bool = True,
-    pasid_en: bool = False,
-    pasid: int = 0,
-    addr: int | None = None,
-    data: int | None = None,
-) -> None:
-    """Write all four words of one entry (control word last)."""
-    b = entry_base(ims, i)
-    a = msg_addr(ims, i) if addr is None else addr
-    env.master.write_nowait(b + ADDR_LO, a & 0xFFFFFFFF)
-    env.master.write_nowait(b + ADDR_HI, a >> 32)
-    env.master.write_nowait(b + DATA, msg_data(ims, i) if data is None else data)
-    ctrl = int(mask) | (PASID_EN if pasid_en else 0) | (pasid & 0xFFFFF) << 12
-    await env.write(b + VCTRL, ctrl)
-
-
-async def set_mask(env: ImsEnv, ims: bool, i: int, mask: bool, extra: int = 0) -> None:
-    await env.write(entry_base(ims, i) + VCTRL, int(mask) | extra)
-
-
-async def read_regs(env: ImsEnv) -> None:
-    """Read every register (values are checked by the scoreboard)."""
-    for off in REGISTERS:
-        env.master.read_nowait(off)
-    await env.master.drain()
-
-
-async def read_err(env: ImsEnv) -> None:
-    for off in (ERR_STATUS, ERR_INFO, ERR_PASID, ERR_COUNT):
-        env.master.read_nowait(off)
-    await env.master.drain()
-
-
-async def read_pba(env: ImsEnv, ims: bool | None = None) -> None:
-    """Read every mapped PBA word of one table (or both)."""
-    tables = (False, True) if ims is None else (ims,)
-    for t in tables:
-        base, size = (IMS_PBA, env.n) if t else (MSIX_PBA, env.m)
-        for q in range(pba_qwords(size)):
-            env.master.read_nowait(base + 8 * q)
-            env.master.read_nowait(base + 8 * q + 4)
-    await env.master.drain()
-
-
-async def events(env: ImsEnv, evts: list[tuple[bool, int, int | None]]) -> None:
-    for ims, h, pasid in evts:
-        env.evt.send_nowait(ims, h, pasid)
-    await env.evt.drain()
-
-
-def model_stat(env: ImsEnv, key: str) -> int:
-    return env.model.stats[key]
-
-
-def random_master() -> AxilMasterConfig:
-    return AxilMasterConfig(
-        aw_delay=Delay(0, 3, 0.5),
-        w_delay=Delay(0, 3, 0.5),
-        ar_delay=Delay(0, 2, 0.5),
-        order="random",
-        bready_prob=0.6,
-        rready_prob=0.6,
-    )
-
 
 # ---------------------------------------------------------------------- tests
 
@@ -253,20 +159,6 @@ async def reserved_bits_and_strobes(dut: object) -> None:
     await env.settle()
     assert model_stat(env, "unmask_messages") == 2
     await env.finish()
-
-
-def unmapped_offsets(n: int, m: int) -> list[int]:
-    """Holes of IMS-025 for these parameters: edges of every hole plus a point inside."""
-    offs = [0x000C, 0x0024, 0x0028, 0x0800, 0x0FFC, 0x4000, 0x5A5C, 0x7FFC]
-    if 16 * m < 0x1000:
-        offs += [0x1000 + 16 * m + w for w in WORDS] + [0x1FFC]
-    if 8 * pba_qwords(m) < 0x1000:
-        offs += [0x2000 + 8 * pba_qwords(m), 0x2000 + 8 * pba_qwords(m) + 4, 0x2FFC]
-    if 8 * pba_qwords(n) < 0x1000:
-        offs += [0x3000 + 8 * pba_qwords(n), 0x3000 + 8 * pba_qwords(n) + 4, 0x3FFC]
-    if 16 * n < 0x8000:
-        offs += [0x8000 + 16 * n + w for w in WORDS] + [0xFFFC]
-    return offs
 
 
 @cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
@@ -520,7 +412,7 @@ async def pasid_check(dut: object) -> None:
         await read_err(env)
         await env.write(ERR_STATUS, ERR_VALID | ERR_OVERFLOW)
     # masked PASID_EN entry: a mismatch still errors (check before mask), a match pends
-    await set_mask(env, True, a, True, PASID_EN | pasid << 12)
+    await set_mask(env, True, a, True, PASID_EN | pasid << PASID_LSB)
     await env.event(True, a, pasid ^ 2)
     await env.event(True, a, pasid)
     await read_pba(env, True)
@@ -773,7 +665,7 @@ async def concurrent_steps(dut: object) -> None:
             ims = rng.random() < 0.5
             i = rng.choice(chosen[ims])
             if r < 0.45:
-                extra = PASID_EN | pasid << 12 if ims and i == chosen[True][-1] else 0
+                extra = PASID_EN | pasid << PASID_LSB if ims and i == chosen[True][-1] else 0
                 op = env.master.write_nowait(entry_base(ims, i) + VCTRL, rng.randrange(2) | extra)
             elif r < 0.6:
                 op = env.master.write_nowait(entry_base(ims, i) + DATA, rng.getrandbits(32))

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import logging
 import random
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tb"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_gpi, whatever pytest's import mode
-
 import cocotb
-from bfm import common
-from bfm.clocking import EdgeSampler
-from bfm.evt_source import EvtSource, EvtSourceConfig
+import pytest
 from fake_gpi import Handle
+
+from imstb.bfm import common
+from imstb.bfm.clocking import EdgeSampler
+from imstb.bfm.evt_source import EvtSource, EvtSourceConfig
 
 
 class Entity:

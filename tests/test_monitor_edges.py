@@ -1,31 +1,36 @@
 """`ImsMonitor`'s two kinds of listeners, edge by edge without a simulator: snapshots written by the
 test, the monitor's edge callback called by hand.
 
-Per-transaction listeners (`on_txn`, `edge_done`: tb/env.py's scoreboard, test_robust's trackers)
-and per-edge listeners (`EdgeTxns`: the UVM port monitor) must see the same transactions in the
-same order; an `EdgeTxns` splits them by port and counts the register responses of its edge, and
-an edge with nothing to report is not sent.
+Per-transaction listeners (`on_txn`, `edge_done`: the directed env's scoreboard, the robustness
+tests' trackers) and per-edge listeners (`EdgeTxns`: the UVM port monitor) must see the same
+transactions in the same order; an `EdgeTxns` splits them by port and counts the register
+responses of its edge, and an edge with nothing to report is not sent.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tb"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_gpi, whatever pytest's import mode
-
 import cocotb
-from bfm.axil_master import SIGNALS as S_SIGNALS
-from bfm.axil_sink import SIGNALS as M_SIGNALS
-from bfm.clocking import EdgeSampler
-from bfm.evt_source import SIGNALS as E_SIGNALS
-from bfm.monitors import EdgeTxns, EvtTxn, ImsMonitor, MsgAccept, MsgAw, MsgB, MsgW, RegWrite, Txn
+import pytest
 from fake_gpi import Handle
+
+from imstb.bfm.axil_master import SIGNALS as S_SIGNALS
+from imstb.bfm.axil_sink import SIGNALS as M_SIGNALS
+from imstb.bfm.clocking import EdgeSampler
+from imstb.bfm.evt_source import SIGNALS as E_SIGNALS
+from imstb.bfm.monitors import (
+    EdgeTxns,
+    EvtTxn,
+    ImsMonitor,
+    MsgAccept,
+    MsgAw,
+    MsgB,
+    MsgW,
+    RegWrite,
+    Txn,
+)
 
 WIDTHS = {"awaddr": 16, "araddr": 16, "wdata": 32, "rdata": 32, "handle": 16, "pasid": 20}
 

@@ -1,4 +1,4 @@
-"""The shared edge sampler of tb/bfm/clocking.py and the BFMs' SignalWriter, without a simulator.
+"""The shared edge sampler of `imstb.bfm.clocking` and the BFMs' SignalWriter, without a simulator.
 
 Fake handles stand for cocotb's: `_handle` is the raw GPI object the sampler reads in one pass
 (bit strings on a four-state simulator, integers on a two-state one). What is checked is what
@@ -9,20 +9,15 @@ and writes made only when a value changes, through the path the simulator allows
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tb"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # fake_gpi, whatever pytest's import mode
-
 import cocotb
-from bfm import clocking, common
-from bfm.clocking import EdgeSampler
-from bfm.common import SignalWriter
+import pytest
 from fake_gpi import Handle
+
+from imstb.bfm import clocking, common
+from imstb.bfm.clocking import EdgeSampler
+from imstb.bfm.common import SignalWriter
 
 
 @pytest.fixture
