@@ -44,7 +44,7 @@ class Harness:
 
     async def start(self) -> None:
         d = self.dut
-        cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
+        Clock(d.clk, 10, unit="ns").start()  # schedules the clock itself (cocotb 2)
         for name in (
             "s_axil_awvalid",
             "s_axil_wvalid",
