@@ -202,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_configs,
         default=list(sim.ALL_CONFIGS),
         metavar="LIST",
-        help="configurations IMSxMSIX, comma-separated, or 'all' (default: 64x9,1x1,2048x256)",
+        help="configurations IMSxMSIX, comma-separated, or 'all' (default: "
+        + ",".join(c.name for c in sim.ALL_CONFIGS)
+        + ")",
     )
     p.add_argument(
         "-j", "--jobs", type=_positive, metavar="N", help="parallel jobs (default: CPU count)"
