@@ -189,7 +189,7 @@ def _start_hanging_run(slurm: LocalSlurm, out: Path) -> tuple[subprocess.Popen[s
         [f"{SIM}-64x9-test_counter.test_counts-s7", HANG_ID], 2), 1) if HANG_ID in ids)  # fmt: skip
     log = out / f"shard-{k}" / "logs" / f"{HANG_ID}.log"
     deadline = time.monotonic() + 60
-    while not (log.is_file() and "_simworker" in log.read_text()):
+    while not (log.is_file() and "imsflow.sim.worker" in log.read_text()):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the hanging job did not start:\n{proc.communicate()[0]}")
