@@ -84,13 +84,13 @@ else
 endif
 
 mutate: $(STAMP) ## RTL mutation testing against a regression subset (MUTATE_ARGS="--count 0" for all)
-	$(VBIN)/python -m imsmodel.mutate $(MUTATE_ARGS)
+	$(VBIN)/ims mutate $(MUTATE_ARGS)
 
 formal: $(STAMP) ## formal proofs (ABC pdr, k-induction) of IMS_ENTRIES=4, MSIX_ENTRIES=2; bounded checks with yosys-smtbmc (FORMAL_ARGS="--engine bmc --jobs episode --depth 14")
-	$(VBIN)/python -m imsmodel.formal $(FORMAL_ARGS)
+	$(VBIN)/ims formal $(FORMAL_ARGS)
 
 bench: $(STAMP) ## benchmarks: model, RTL cycles, area, bench throughput -> bench/results.md
-	$(VBIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(VBIN)/ims bench $(BENCH_ARGS)
 
 clean: ## remove build outputs (keeps .venv)
 	rm -rf build sim_build results.xml .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -2,7 +2,7 @@
 
 A plain-cocotb module, deliberately independent of the pyuvm bench: it drives the DUT
 with minimal coroutines and counts clock edges. Results are appended as JSON lines to the
-file named by the environment variable IMS_PERF_OUT, and bench/run_bench.py turns them
+file named by the environment variable IMS_PERF_OUT, and `ims bench` (imsflow.bench) turns them
 into the table. Each measurement also asserts its functional outcome (the number of
 messages), so a broken RTL cannot produce a silently wrong number.
 """
@@ -44,7 +44,7 @@ class Harness:
 
     async def start(self) -> None:
         d = self.dut
-        cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
+        Clock(d.clk, 10, unit="ns").start()  # schedules the clock itself (cocotb 2)
         for name in (
             "s_axil_awvalid",
             "s_axil_wvalid",

@@ -1,3 +1,4 @@
+# Deliberately independent of imsmodel.regmap (a second reading of docs/spec.md): never import it.
 """Spec constants and helpers for the model tests, written from docs/spec.md with literal numbers.
 
 Deliberately independent of `imsmodel.regmap`, so that a wrong constant there cannot make a model

@@ -1,5 +1,5 @@
-"""Verilator code coverage merger (imsmodel.codecov): synthetic coverage.dat text, waivers, and
-one real coverage.dat from a tiny Verilator run (marked sim)."""
+"""Verilator code coverage merger (imsflow.signoff.codecov): synthetic coverage.dat text, waivers,
+and one real coverage.dat from a tiny Verilator run (marked sim)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import codecov, sim
+from imsflow import sim
+from imsflow.signoff import codecov
 
 
 def key(**fields: object) -> str:

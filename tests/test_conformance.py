@@ -1,5 +1,5 @@
-"""Spec-conformance matrix (imsmodel.conformance), the reports (imsmodel.report_html) and the
-run-folder sign-off (imsmodel.signoff) on small hand-made inputs: no simulator."""
+"""Spec-conformance matrix (imsflow.signoff.conformance), the reports (imsflow.signoff.report_html)
+and the run-folder sign-off (imsflow.signoff.run) on small hand-made inputs: no simulator."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import codecov, conformance, funcov, report, report_html, signoff, sim
-from imsmodel.conformance import FAIL, NOT_RUN, PASS, UNCOVERED, JobResult
+from imsflow import sim
+from imsflow.regress import report
+from imsflow.signoff import codecov, conformance, funcov, report_html
+from imsflow.signoff import run as signoff
+from imsflow.signoff.conformance import FAIL, NOT_RUN, PASS, UNCOVERED, JobResult
 
 SPEC = """\
 # spec

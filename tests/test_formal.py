@@ -1,4 +1,4 @@
-"""Formal checks (src/imsmodel/formal.py, formal/ims_formal_tb.v).
+"""Formal checks (src/imsflow/formal/, formal/ims_formal_tb.v).
 
 Proved for every depth by ABC's PDR (the jobs whose engine is pdr): each proof must report an
 inductive invariant, and a mutant that breaks the job's rule must give a counterexample (so no
@@ -10,13 +10,15 @@ broken mask rule, which names the rule.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from imsmodel import formal, mutate, sim
+from imsflow import formal, mutate, sim
+from imsflow.core.proc import processes
 
 RTL = sim.project_root() / "rtl"
 # Message-safety BMC depth in the test suite: step 0 is reset and the first message of a
@@ -92,8 +94,8 @@ def test_every_job_names_existing_macros_and_groups() -> None:
 def test_missing_solver_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = formal.shutil.which
-    monkeypatch.setattr(formal.shutil, "which", lambda c: None if c == "z3" else real(c))
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda c: None if c == "z3" else real(c))
     with pytest.raises(formal.ToolMissing, match="apt-get install -y z3"):
         formal.check_tools("z3")
     assert formal.main(["--jobs", "reset"]) == 2
@@ -255,15 +257,7 @@ def test_pdr_finds_a_broken_rule(name: str, tmp_path: Path) -> None:
 
 def _processes(match: Callable[[list[bytes]], bool]) -> set[int]:
     """The pids of the running processes whose argv satisfies match."""
-    pids = set()
-    for cmd in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            argv = cmd.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if match(argv):
-            pids.add(int(cmd.parent.name))
-    return pids
+    return {p.pid for p in processes() if match(p.cmdline())}
 
 
 def _mentioning(path: Path) -> Callable[[list[bytes]], bool]:

@@ -1,4 +1,4 @@
-"""Functional coverage merger (imsmodel.funcov) on small hand-written exports."""
+"""Functional coverage merger (imsflow.signoff.funcov) on small hand-written exports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import funcov
+from imsflow.signoff import funcov
 
 # The shape cocotb-coverage 2.0's export_to_yaml writes (copied from a real bench export),
 # with "bin" in a covergroup, a coverpoint and a bin label on purpose.

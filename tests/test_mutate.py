@@ -1,4 +1,4 @@
-"""Mutation tooling (src/imsmodel/mutate.py): enumeration, application, scoring, and one
+"""Mutation tooling (src/imsflow/mutate/): enumeration, application, scoring, and one
 real mutant of the mask rule killed by the smoke bench on Icarus."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import mutate, sim
+from imsflow import mutate, sim
 
 RTL = sim.project_root() / "rtl"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imsmodel import regress
+from imsflow import regress
 
 
 def test_pyuvm_test_classes_are_discovered(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_signoff_applies_to_tb_tests_or_an_explicit_testplan(tmp_path: Path) -> 
 
 
 def test_cli_signoff_options() -> None:
-    from imsmodel import cli
+    from imsflow import cli
 
     args = cli.build_parser().parse_args(["regress", "--rtl", "x.f"])
     assert args.filelist == Path("x.f")

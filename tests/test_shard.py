@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from imsmodel import cli, launchers, regress, shard, sim
-from imsmodel.launchers import LocalLauncher, SlurmLauncher, Task, TaskState
-from imsmodel.shard import Shard
+from imsflow import cli, regress, sim
+from imsflow.regress import launchers, manifest, merge, shard
+from imsflow.regress.launchers import LocalLauncher, SlurmLauncher, Task, TaskState
+from imsflow.regress.shard import Shard
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "counter"
@@ -213,9 +214,11 @@ def test_shards_merge_to_the_unsharded_run(tmp_path: Path, fake_sim: FakeSim) ->
     parts = [run(tmp_path / f"s{k}", shard=Shard(k, 3)) for k in (1, 2, 3)]
     assert sum(len(p.results) for p in parts) == len(full.results)
     for k, p in enumerate(parts, 1):
-        m = shard.read_manifest(tmp_path / f"s{k}")
+        m = manifest.read_manifest(tmp_path / f"s{k}")
         assert m.shard == Shard(k, 3) and m.finished
-        assert [j.id for j in m.jobs] == [j.id for j in shard.read_manifest(tmp_path / "full").jobs]
+        assert [j.id for j in m.jobs] == [
+            j.id for j in manifest.read_manifest(tmp_path / "full").jobs
+        ]
         assert len(list((tmp_path / f"s{k}" / "results").glob("*.json"))) == len(p.results)
     assert not (tmp_path / "s1" / "latest").exists()
 
@@ -231,7 +234,7 @@ def test_shards_merge_to_the_unsharded_run(tmp_path: Path, fake_sim: FakeSim) ->
     assert [tc.get("name") for tc in merged.iter("testcase")] == [
         tc.get("name") for tc in unsharded.iter("testcase")
     ]
-    man = shard.read_manifest(tmp_path / "m")
+    man = manifest.read_manifest(tmp_path / "m")
     assert man.extra["merged_from"] and man.shard is None
 
 
@@ -281,7 +284,7 @@ def test_merge_refuses_different_matrices(
     )
     assert "ran a different matrix" in capsys.readouterr().err
     # not strict (a launcher): the odd folder is left out and its shard's jobs are missing
-    reg, outcome = shard.merge_runs(
+    reg, outcome = merge.merge_runs(
         [tmp_path / "a", tmp_path / "b"], tmp_path / "m0", strict=False, stream=io.StringIO()
     )
     assert any("ran a different matrix than expected" in n for n in outcome.notes)
@@ -302,7 +305,7 @@ def test_a_killed_shard_keeps_the_jobs_it_finished(
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path / "s2", shard=Shard(2, 2), tests="test_counts", jobs=1)
     assert len(list((tmp_path / "s2" / "results").glob("*.json"))) == 2
-    assert not shard.read_manifest(tmp_path / "s2").finished
+    assert not manifest.read_manifest(tmp_path / "s2").finished
     capsys.readouterr()
     assert (
         cli.main(
@@ -432,7 +435,7 @@ class InProcessLauncher(launchers.Launcher):
         self.tasks: list[Task] = []
 
     def submit(self, tasks: Any, *, cwd: Path, env: Any, task_timeout: float, cpus: int) -> None:
-        assert all(t.argv[1:4] == ["-m", "imsmodel.cli", "regress"] for t in tasks)
+        assert all(t.argv[1:4] == ["-m", "imsflow.cli", "regress"] for t in tasks)
         self.tasks = list(tasks)
 
     def wait(self, timeout: float) -> list[TaskState]:
@@ -470,7 +473,7 @@ def test_run_launched_reports_a_dead_task_and_merges(
     capsys.readouterr()
     text = out.getvalue()
     assert done.failed_tasks == [2] and done.tasks[1].exit_code == 130
-    n2 = sum(j.shard == 2 for j in shard.read_manifest(tmp_path / "dead").jobs)
+    n2 = sum(j.shard == 2 for j in manifest.read_manifest(tmp_path / "dead").jobs)
     assert f"TASK 2 (shard 2/3) EXITED (exit 130); {n2 - 1} of its {n2} jobs have no result" in text
     assert text.count("MISSING") == n2 - 1
     assert "missing result: inproc task 2 (shard 2/3) EXITED (exit 130)" in text

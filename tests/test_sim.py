@@ -1,5 +1,5 @@
 """Simulator tests: the cocotb benches of tb/ on both simulators and every configuration, and a
-permanent self-test of the runner (imsmodel.sim) on a fixture counter (tests/fixtures/counter).
+permanent self-test of the runner (imsflow.sim) on a fixture counter (tests/fixtures/counter).
 
 IMS_SIM=icarus|verilator restricts the simulators (`make test SIM=...`); IMS_SEED fixes the seed
 of the tb/ runs (default: a random seed, printed with the rerun command on failure).
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import sim
+from imsflow import sim
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "counter"
@@ -187,7 +187,7 @@ def test_runner_build_failure(simulator: str, tmp_path: Path) -> None:
 
 
 def _regress(tmp_path: Path, *args: str) -> tuple[int, Path]:
-    from imsmodel import cli
+    from imsflow import cli
 
     out = tmp_path / "run"
     argv = ["regress", "--sim", ",".join(SIMS), "--tb-dir", str(FIXTURE)]

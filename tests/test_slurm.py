@@ -22,11 +22,13 @@ from pathlib import Path
 import pytest
 from slurm_cluster import ClusterError, LocalSlurm
 
-from imsmodel import cli, shard, sim
+from imsflow import cli, sim
+from imsflow.core.proc import processes
+from imsflow.regress import shard
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "counter"
-IMS = [sys.executable, "-m", "imsmodel.cli"]
+IMS = [sys.executable, "-m", "imsflow.cli"]
 SIM = sim.parse_sims(os.environ.get("IMS_SIM"))[0]
 DESIGN = ["--sim", SIM, "--config", "64x9", "--tb-dir", str(FIXTURE)]
 DESIGN += ["--filelist", str(FIXTURE / "counter.f"), "--top", "counter"]
@@ -101,14 +103,11 @@ def processes_under(folder: Path, settle: float = 10.0) -> list[str]:
 
 def _processes_under(folder: Path) -> list[str]:
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if Path(os.readlink(proc / "cwd")).is_relative_to(folder):
-                found.append(f"{proc.name}: {(proc / 'cmdline').read_bytes()[:120]!r}")
-        except OSError:
-            continue
+    for p in processes():
+        cwd = p.cwd()
+        if cwd is not None and cwd.is_relative_to(folder):
+            argv = b"\0".join(p.cmdline())
+            found.append(f"{p.pid}: {argv[:120]!r}")
     return found
 
 
@@ -190,7 +189,7 @@ def _start_hanging_run(slurm: LocalSlurm, out: Path) -> tuple[subprocess.Popen[s
         [f"{SIM}-64x9-test_counter.test_counts-s7", HANG_ID], 2), 1) if HANG_ID in ids)  # fmt: skip
     log = out / f"shard-{k}" / "logs" / f"{HANG_ID}.log"
     deadline = time.monotonic() + 60
-    while not (log.is_file() and "_simworker" in log.read_text()):
+    while not (log.is_file() and "imsflow.sim.worker" in log.read_text()):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the hanging job did not start:\n{proc.communicate()[0]}")

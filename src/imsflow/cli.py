@@ -3,6 +3,9 @@
 * ``ims regress`` - the regression: tests x seeds x simulators x configurations, sign-off summary.
 * ``ims run``     - one simulator run (the rerun command a failure prints).
 * ``ims merge``   - combine the run folders of regression shards (``--shard K/N``) into one.
+* ``ims formal``  - formal proofs and bounded checks of ims_ctrl (:mod:`imsflow.formal`).
+* ``ims mutate``  - RTL mutation testing against a regression subset (:mod:`imsflow.mutate`).
+* ``ims bench``   - benchmarks: model, RTL cycles, area, bench throughput (:mod:`imsflow.bench`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
 
-from imsmodel import sim
-from imsmodel.shard import Shard, select
-
-if TYPE_CHECKING:
-    from imsmodel import regress
+from imsflow import regress, sim
+from imsflow.bench import cli as bench_cli
+from imsflow.formal import cli as formal_cli
+from imsflow.mutate import cli as mutate_cli
+from imsflow.regress import launchers
+from imsflow.regress.merge import merge_runs
+from imsflow.regress.shard import Shard, select
 
 
 def _sims(text: str) -> list[str]:
@@ -84,7 +88,7 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-LAUNCHER_NAMES = ("local", "slurm")  # imsmodel.launchers.LAUNCHERS
+LAUNCHER_NAMES = tuple(launchers.LAUNCHERS)
 
 
 def _add_distributed_args(p: argparse.ArgumentParser) -> None:
@@ -198,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_configs,
         default=list(sim.ALL_CONFIGS),
         metavar="LIST",
-        help="configurations IMSxMSIX, comma-separated, or 'all' (default: 64x9,1x1,2048x256)",
+        help="configurations IMSxMSIX, comma-separated, or 'all' (default: "
+        + ",".join(c.name for c in sim.ALL_CONFIGS)
+        + ")",
     )
     p.add_argument(
         "-j", "--jobs", type=_positive, metavar="N", help="parallel jobs (default: CPU count)"
@@ -261,7 +267,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders to merge")
     m.add_argument("--out", type=Path, required=True, metavar="DIR", help="merged run folder")
+
+    f = sub.add_parser(
+        "formal",
+        help="formal proofs and bounded checks of ims_ctrl",
+        description=formal_cli.description(),
+    )
+    formal_cli.configure(f)
+    f.set_defaults(tool_parser=f)
+    mu = sub.add_parser(
+        "mutate",
+        help="RTL mutation testing against a regression subset",
+        description=mutate_cli.DESCRIPTION,
+    )
+    mutate_cli.configure(mu)
+    mu.set_defaults(tool_parser=mu)
+    b = sub.add_parser(
+        "bench",
+        help="benchmarks: model, RTL cycles, area, bench throughput",
+        description=bench_cli.DESCRIPTION,
+    )
+    bench_cli.configure(b)
+    b.set_defaults(tool_parser=b)
     return parser
+
+
+TOOLS = ("formal", "mutate", "bench")
+"""Subcommands that run as they did as their own programs (their errors and Ctrl-C are theirs)."""
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -269,8 +301,6 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
-    from imsmodel import regress
-
     opts = regress.RegressOptions(
         sims=args.sim,
         configs=args.config,
@@ -290,8 +320,8 @@ def cmd_regress(args: argparse.Namespace) -> int:
     )
     opts.shard = args.shard
     if args.list:
-        root = sim.project_root()
-        tests = regress.select_tests(regress.discover_tests(args.tb_dir or root / "tb"), args.tests)
+        tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
+        tests = regress.select_tests(regress.discover_tests(tb_dir), args.tests)
         seeds = regress.seeds_for(args.seed or 0, args.seeds)
         matrix = regress.make_matrix(tests, seeds, args.sim, args.config)
         for job in select(matrix, args.shard) if args.shard else matrix:
@@ -304,8 +334,6 @@ def cmd_regress(args: argparse.Namespace) -> int:
 
 
 def cmd_launch(args: argparse.Namespace, opts: regress.RegressOptions) -> int:
-    from imsmodel import launchers
-
     make: Callable[[Path], launchers.Launcher]
     if args.launcher == "slurm":
         make = functools.partial(
@@ -325,9 +353,7 @@ def cmd_launch(args: argparse.Namespace, opts: regress.RegressOptions) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from imsmodel import shard
-
-    reg, _ = shard.merge_runs(args.dirs, args.out)
+    reg, _ = merge_runs(args.dirs, args.out)
     return 0 if reg.signed_off else 1
 
 
@@ -357,9 +383,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _tool(args: argparse.Namespace, argv: list[str]) -> int:
+    """``ims formal|mutate|bench``: the tool's own run, with its own error handling."""
+    sub: argparse.ArgumentParser = args.tool_parser  # reports the tool's usage errors
+    if args.command == "formal":
+        return formal_cli.run(sub, args)
+    if args.command == "mutate":
+        return mutate_cli.run(sub, args)
+    return bench_cli.run(sub, args, argv[argv.index("bench") + 1 :])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in TOOLS:
+        return _tool(args, argv)
     if args.command == "regress":
         _check_regress_args(parser, args)
     signal.signal(signal.SIGTERM, _on_sigterm)

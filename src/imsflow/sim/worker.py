@@ -1,6 +1,6 @@
-"""Child process that calls ``cocotb_tools.runner`` for :mod:`imsmodel.sim`.
+"""Child process that calls ``cocotb_tools.runner`` for :mod:`imsflow.sim`.
 
-``imsmodel.sim`` starts ``python -m imsmodel._simworker JOB.json`` in its own process group,
+``imsflow.sim`` starts ``python -m imsflow.sim.worker JOB.json`` in its own process group,
 with a wall-clock timeout. Doing the runner call here, not in the caller, means:
 
 * a hang (a simulation that never ends) is killed with its whole process group;

@@ -1,0 +1,130 @@
+"""`ims mutate` (`make mutate`): run mutants against a regression subset, score, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+from imsflow.core.defaults import SIMULATORS
+from imsflow.core.paths import project_root
+from imsflow.core.types import Config
+from imsflow.mutate.analysis import load_analysis, render, stale_analysis
+from imsflow.mutate.mutants import MutantResult, enumerate_mutants, select
+from imsflow.mutate.run import run_mutant
+from imsflow.sim.tools import check_simulator
+
+DESCRIPTION = "Mutation testing of the RTL: does the bench find bugs? (`make mutate`, `ims mutate`)"
+
+
+def configure(ap: argparse.ArgumentParser) -> None:
+    """The arguments of `ims mutate`."""
+    ap.add_argument("--sim", choices=SIMULATORS, default="icarus")
+    ap.add_argument("--config", default="64x9", type=Config.parse)
+    ap.add_argument(
+        "--modules",
+        default="test_smoke",
+        help="comma-separated tb modules run against each mutant (%(default)s)",
+    )
+    ap.add_argument(
+        "--count",
+        type=int,
+        default=60,
+        help="mutants to run, spread evenly over all (0: all; %(default)s)",
+    )
+    ap.add_argument("--only", help="regex on mutant ids (file:line:col:op)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=300.0, help="per simulation (s)")
+    ap.add_argument("--target", type=float, default=95.0, help="required score (%%)")
+    ap.add_argument("--list", action="store_true", help="list the selected mutants and exit")
+    ap.add_argument("--out", type=Path, default=project_root() / "build" / "mutate")
+
+
+def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """`ims mutate` with parsed arguments (``ap`` reports usage errors)."""
+    if args.count < 0 or args.jobs < 1 or args.timeout <= 0:
+        ap.error("--count must be >= 0, --jobs >= 1 and --timeout > 0")
+    root = project_root()
+    rtl_dir = root / "rtl"
+    chosen = select(enumerate_mutants(rtl_dir), args.count, args.only)
+    if args.list:
+        for m in chosen:
+            print(f"{m.id}  {m.before!r} -> {m.after!r}")
+        return 0
+    if not chosen:
+        ap.error("no mutant selected")
+    check_simulator(args.sim)
+    modules = [m.strip() for m in args.modules.split(",") if m.strip()]
+    analysis_path = root / "docs" / "mutation_analysis.hjson"
+    stale = stale_analysis(analysis_path, rtl_dir)
+    for mid, why in stale.items():
+        print(f"stale survivor analysis, not applied: {mid}: {why}", file=sys.stderr)
+    analysis = {k: v for k, v in load_analysis(analysis_path).items() if k not in stale}
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: list[MutantResult] = []
+    t0 = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="ims-mutants-") as tmp,
+        ThreadPoolExecutor(max_workers=args.jobs) as pool,
+    ):
+        futures = [
+            pool.submit(
+                run_mutant,
+                m,
+                rtl_dir,
+                Path(tmp),
+                args.sim,
+                args.config,
+                modules,
+                args.seed,
+                args.timeout,
+            )
+            for m in chosen
+        ]
+        for i, fut in enumerate(futures, start=1):
+            r = fut.result()
+            results.append(r)
+            print(
+                f"[{i}/{len(chosen)}] {r.status:8} {r.mutant.id} "
+                f"({r.seconds:.0f} s) {r.first_failure[:90]}",
+                flush=True,
+            )
+    text, pct = render(results, analysis, args.target)
+    (args.out / "report.md").write_text(text)
+    (args.out / "results.json").write_text(
+        json.dumps(
+            [
+                {
+                    **asdict(r.mutant),
+                    "id": r.mutant.id,
+                    "status": r.status,
+                    "first_failure": r.first_failure,
+                    "rerun": r.rerun,
+                }
+                for r in results
+            ],
+            indent=1,
+        )
+    )
+    unanalysed = [
+        r.mutant.id for r in results if r.status == "survived" and r.mutant.id not in analysis
+    ]
+    print(
+        f"\nmutation score {pct:.1f}% (target {args.target:.0f}%) over {len(results)} mutants "
+        f"in {time.monotonic() - t0:.0f} s; report: {args.out / 'report.md'}"
+    )
+    for mid in unanalysed:
+        print(f"  survivor not analysed: {mid}")
+    return 0 if pct >= args.target else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="ims mutate", description=DESCRIPTION)
+    configure(ap)
+    return run(ap, ap.parse_args(argv))

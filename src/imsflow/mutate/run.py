@@ -1,0 +1,64 @@
+"""Run one mutant: build it, run the regression subset on it until a test fails."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from imsflow.core.types import Config, RunResult
+from imsflow.mutate.mutants import Mutant, MutantResult, apply
+from imsflow.sim.build import build, make_build
+from imsflow.sim.run import run_test
+
+
+def run_mutant(
+    mutant: Mutant,
+    rtl_dir: Path,
+    work: Path,
+    simulator: str,
+    config: Config,
+    modules: Sequence[str],
+    seed: int,
+    timeout: float,
+) -> MutantResult:
+    start = time.monotonic()
+    flist = apply(mutant, rtl_dir, work / mutant.slug)
+    spec = make_build(simulator, config, filelist=flist)
+    built = build(spec)
+    if not built.ok:
+        return MutantResult(
+            mutant, "invalid", built.message.splitlines()[0], "", time.monotonic() - start
+        )
+    try:
+        for module in modules:
+            res = run_test(spec, module, seed=seed, timeout=timeout)
+            if res.status == "timeout":
+                return MutantResult(
+                    mutant,
+                    "timeout",
+                    f"{module}: {res.message}",
+                    res.rerun,
+                    time.monotonic() - start,
+                )
+            if not res.ok:
+                failed = [t.name for t in res.testcases if not t.passed]
+                first = failed[0] if failed else module
+                return MutantResult(
+                    mutant,
+                    "killed",
+                    f"{first}: {_first_line(res)}",
+                    res.rerun,
+                    time.monotonic() - start,
+                )
+        return MutantResult(mutant, "survived", "", "", time.monotonic() - start)
+    finally:
+        shutil.rmtree(spec.build_dir, ignore_errors=True)
+
+
+def _first_line(res: RunResult) -> str:
+    for t in res.testcases:
+        if not t.passed and t.message:
+            return t.message.splitlines()[0][:200]
+    return res.message.splitlines()[0][:200] if res.message else res.status
