@@ -21,8 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from imsflow.core.rerun import sim_run_command
 from imsmodel import regmap as rm
 from imstb.bfm.axil_master import AxilMaster, AxilMasterConfig
 from imstb.bfm.axil_sink import AxilSink, AxilSinkConfig
@@ -84,18 +83,16 @@ _ROOT = Path(__file__).resolve().parents[2]  # the repository (tb/imstb/harness.
 
 def rerun_command(module: str, test: str, seed: int, n: int, m: int) -> str:
     """The command (run from the repository root) that reruns this test with waveforms."""
-    venv_ims = _ROOT / ".venv" / "bin" / "ims"
-    if venv_ims.exists():
-        prog = [".venv/bin/ims"]
-    else:
-        exe = Path(sys.executable).name
-        prog = [sys.executable if exe.startswith("python") else "python3", "-m", "imsmodel.cli"]
-    sim = os.environ.get("IMS_SIM", "icarus")
-    args = [*prog, "run", "--sim", sim, "--config", f"{n}x{m}", "--module", module]
-    args += ["--testcase", test, "--seed", str(seed), "--waves"]
-    if os.environ.get("IMS_FILELIST"):
-        args += ["--filelist", os.environ["IMS_FILELIST"]]
-    return shlex.join(args)
+    return sim_run_command(
+        _ROOT,
+        os.environ.get("IMS_SIM", "icarus"),
+        f"{n}x{m}",
+        module,
+        test,
+        seed,
+        filelist=os.environ.get("IMS_FILELIST") or None,
+        extra=["--waves"],
+    )
 
 
 class DutHarness:

@@ -22,7 +22,9 @@ def ims_prog(root: Path) -> list[str]:
     venv_ims = root / ".venv" / "bin" / "ims"
     if Path(sys.prefix).resolve() == (root / ".venv").resolve() and venv_ims.exists():
         return [".venv/bin/ims"]
-    return [sys.executable, "-m", CLI_MODULE]
+    # inside a simulator sys.executable may name the simulator, not a Python
+    exe = sys.executable if Path(sys.executable).name.startswith("python") else "python3"
+    return [exe, "-m", CLI_MODULE]
 
 
 def ims_argv(*args: str) -> list[str]:
@@ -38,20 +40,45 @@ def run_command(
     tb_dir: Path,
 ) -> str:
     """``ims run ...``: reruns exactly this simulator job."""
-    args = [*ims_prog(spec.root), "run", "--sim", spec.sim, "--config", spec.config.name]
-    args += ["--module", module]
+    extra: list[str] = []
+    if tb_dir.resolve() != default_tb_dir(spec.root).resolve():
+        extra += ["--tb-dir", rel(tb_dir, spec.root)]
+    if spec.toplevel != DEFAULT_TOPLEVEL:
+        extra += ["--top", spec.toplevel]
+    if spec.coverage:
+        extra.append("--coverage")
+    return sim_run_command(
+        spec.root,
+        spec.sim,
+        spec.config.name,
+        module,
+        testcase,
+        seed,
+        filelist=None if spec.filelist is None else rel(spec.filelist, spec.root),
+        extra=extra,
+    )
+
+
+def sim_run_command(
+    root: Path,
+    sim: str,
+    config: str,
+    module: str,
+    testcase: str | None,
+    seed: int,
+    *,
+    filelist: str | None = None,
+    extra: Sequence[str] = (),
+) -> str:
+    """``ims run --sim S --config C --module M [--testcase T] --seed N [--filelist F] EXTRA``:
+    the one builder of a simulator rerun command (the regression's and the bench's own)."""
+    args = [*ims_prog(root), "run", "--sim", sim, "--config", config, "--module", module]
     if testcase:
         args += ["--testcase", testcase]
     args += ["--seed", str(seed)]
-    if tb_dir.resolve() != default_tb_dir(spec.root).resolve():
-        args += ["--tb-dir", rel(tb_dir, spec.root)]
-    if spec.filelist is not None:
-        args += ["--filelist", rel(spec.filelist, spec.root)]
-    if spec.toplevel != DEFAULT_TOPLEVEL:
-        args += ["--top", spec.toplevel]
-    if spec.coverage:
-        args.append("--coverage")
-    return shlex.join(args)
+    if filelist is not None:
+        args += ["--filelist", filelist]
+    return shlex.join([*args, *extra])
 
 
 def formal_command(root: Path, options: Sequence[str]) -> str:
