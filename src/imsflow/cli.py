@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.metadata
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -89,6 +90,7 @@ def _shard(text: str) -> Shard:
 
 
 LAUNCHER_NAMES = tuple(launchers.LAUNCHERS)
+DISTRIBUTION = "imsmodel"  # the [project] name of pyproject.toml
 
 
 def _add_distributed_args(p: argparse.ArgumentParser) -> None:
@@ -170,8 +172,17 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The kit's version: ``pyproject.toml``'s, as the installed distribution records it."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ims", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -211,6 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (build/regress/<run-id>)")
     p.add_argument("--list", action="store_true", help="print the job matrix and exit")
+    p.add_argument(
+        "--waves",
+        action="store_true",
+        help="every job records waves (separate -waves builds); the summary names each file",
+    )
+    p.add_argument(
+        "--waves-on-fail",
+        action="store_true",
+        help="after the matrix, rerun each failed job (same seed) with waves; prints each file",
+    )
     s = p.add_argument_group("sign-off (docs/signoff.md)")
     s.add_argument(
         "--coverage",
@@ -317,11 +338,16 @@ def cmd_regress(args: argparse.Namespace) -> int:
         testplan=args.testplan,
         waivers=args.waivers,
         goals=args.goals,
+        waves=args.waves,
+        waves_on_fail=args.waves_on_fail,
     )
     opts.shard = args.shard
+    tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
+    found = regress.discover_tests(tb_dir)
+    if found:  # an empty folder is the regression's own error (exit 1)
+        regress.check_patterns(found, args.tests, tb_dir)  # before any build: exit 2
     if args.list:
-        tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
-        tests = regress.select_tests(regress.discover_tests(tb_dir), args.tests)
+        tests = regress.select_tests(found, args.tests)
         seeds = regress.seeds_for(args.seed or 0, args.seeds)
         matrix = regress.make_matrix(tests, seeds, args.sim, args.config)
         for job in select(matrix, args.shard) if args.shard else matrix:
@@ -358,6 +384,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
+    regress.check_test(tb_dir, args.module, args.testcase)  # before any build: exit 2
     spec = sim.make_build(
         args.sim,
         args.config,
@@ -378,8 +406,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(result.describe())
     for case in result.testcases:
         print(f"  {case.status:<7} {case.name}  sim {case.sim_time_ns:g} ns")
-    if spec.waves:
-        print(f"  waves: {result.results_xml.parent}")
+    if spec.waves and result.waves is None:  # describe() names the file when there is one
+        print(f"  waves: no waveform file written in {result.log.parent}")
     return 0 if result.ok else 1
 
 
@@ -408,6 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "merge":
             return cmd_merge(args)
         return cmd_run(args)
+    except regress.UnknownTestError as exc:
+        print(f"ims: error: {exc}", file=sys.stderr)
+        return 2
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"ims: error: {exc}", file=sys.stderr)
         return 1

@@ -105,6 +105,8 @@ class BuildSpec:
     waves: bool = False
     coverage: bool = False
     root: Path = field(default_factory=project_root)
+    incdirs: tuple[Path, ...] = ()  # from the file list's +incdir+ / -I
+    defines: tuple[tuple[str, str], ...] = ()  # from the file list's +define+ / -D
 
     @property
     def name(self) -> str:
@@ -186,6 +188,7 @@ class RunResult:
     wall_s: float = 0.0
     returncode: int | None = None
     testcases: list[CaseResult] = field(default_factory=list)
+    waves: Path | None = None  # the waveform file (.fst/.vcd) of a --waves run
 
     @property
     def ok(self) -> bool:
@@ -211,6 +214,8 @@ class RunResult:
         if len(bad) > 10:
             lines.append(f"  ... and {len(bad) - 10} more failed testcases")
         lines.append(f"  log:   {self.log}")
+        if self.waves is not None:
+            lines.append(f"  waves: {self.waves}")
         if not self.ok:
             lines.append(f"  rerun: {self.rerun}")
         return "\n".join(lines)

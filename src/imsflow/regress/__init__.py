@@ -11,7 +11,15 @@
 * :mod:`imsflow.regress.launchers` - shards as tasks of a launcher (local, Slurm).
 """
 
-from imsflow.regress.discover import TestRef, discover_tests, module_tests, select_tests
+from imsflow.regress.discover import (
+    TestRef,
+    UnknownTestError,
+    check_patterns,
+    check_test,
+    discover_tests,
+    module_tests,
+    select_tests,
+)
 from imsflow.regress.jobs import (
     Job,
     Plan,
@@ -32,6 +40,9 @@ __all__ = [
     "RegressOptions",
     "Regression",
     "TestRef",
+    "UnknownTestError",
+    "check_patterns",
+    "check_test",
     "cpu_count",
     "discover_tests",
     "make_matrix",

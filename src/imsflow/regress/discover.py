@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,3 +96,46 @@ def select_tests(tests: Sequence[TestRef], patterns: str | None) -> list[TestRef
             for p in pats
         )
     ]
+
+
+class UnknownTestError(ValueError):
+    """A test, module or pattern names nothing: a usage error (``ims`` exits 2)."""
+
+
+def _close(word: str, candidates: Sequence[str]) -> str:
+    plain = word.strip("*?[]") or word
+    unique = list(dict.fromkeys(candidates))
+    close = difflib.get_close_matches(plain, unique, n=5, cutoff=0.5)
+    if close:
+        return f"; close: {', '.join(close)}"
+    more = f", ... ({len(unique)} in all)" if len(unique) > 8 else ""
+    return f"; none close, there are: {', '.join(unique[:8])}{more}" if unique else ""
+
+
+def check_patterns(tests: Sequence[TestRef], patterns: str | None, where: Path) -> None:
+    """Raise :class:`UnknownTestError` for each ``--tests`` pattern that matches no test,
+    with the closest names (difflib)."""
+    if not patterns:
+        return
+    names = [t.fullname for t in tests] + [t.module for t in tests]
+    names += [t.name for t in tests if t.name]
+    bad = [
+        p.strip() for p in patterns.split(",") if p.strip() and not select_tests(tests, p.strip())
+    ]
+    if bad:
+        msgs = [f"no test matches {p!r} in {where}/test_*.py{_close(p, names)}" for p in bad]
+        raise UnknownTestError("\n".join(msgs))
+
+
+def check_test(tb_dir: Path, module: str, testcase: str | None) -> None:
+    """Raise :class:`UnknownTestError` unless ``tb_dir/module.py`` exists and (when given)
+    has the cocotb test ``testcase``; the message lists close names."""
+    modules = sorted(p.stem for p in Path(tb_dir).glob("test_*.py"))
+    if not (Path(tb_dir) / f"{module}.py").is_file():
+        raise UnknownTestError(f"no test module {module!r} in {tb_dir}{_close(module, modules)}")
+    if testcase is None:
+        return
+    names = module_tests(Path(tb_dir) / f"{module}.py")
+    if names is None or testcase in names:  # a generated module: cocotb decides
+        return
+    raise UnknownTestError(f"no test {testcase!r} in {module}{_close(testcase, names)}")

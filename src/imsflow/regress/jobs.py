@@ -68,6 +68,8 @@ class RegressOptions:
     testplan: Path | None = None  # default docs/testplan.hjson when the tests are tb/'s
     waivers: Path | None = None  # default docs/coverage_waivers.hjson
     goals: bool = True  # a missed sign-off goal of the testplan fails the run
+    waves: bool = False  # every job records waves (its own "-waves" builds)
+    waves_on_fail: bool = False  # rerun each failed job once with waves, after the matrix
 
 
 @dataclass
@@ -131,6 +133,7 @@ def plan(opts: RegressOptions) -> Plan:
             filelist=opts.filelist,
             toplevel=opts.toplevel,
             coverage=opts.coverage and s == "verilator",
+            waves=opts.waves,
             root=root,
         )
         for s in opts.sims

@@ -17,10 +17,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from imsflow.core.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_TOPLEVEL, SIMULATORS, TIMESCALE
-from imsflow.core.paths import default_sources, project_root, read_filelist
+from imsflow.core.paths import FileList, default_sources, parse_filelist, project_root
 from imsflow.core.types import DEFAULT_CONFIG, BuildResult, BuildSpec, Config
 from imsflow.sim.spawn import run_worker, tail
 from imsflow.sim.tools import check_simulator, verilator_bin_dir
+
+COVERAGE_HINT = (
+    "the plain build may work: rerun with --no-coverage (ims regress, or make regress "
+    "REGRESS_ARGS=--no-coverage) or without --coverage (ims run); code coverage is then not "
+    "measured"
+)
 
 
 def make_build(
@@ -40,11 +46,13 @@ def make_build(
         raise ValueError("coverage is only supported with verilator")
     root = (root or project_root()).resolve()
     flist = Path(filelist).resolve() if filelist is not None else None
-    sources = read_filelist(flist) if flist is not None else default_sources(root)
+    fl = parse_filelist(flist) if flist is not None else FileList(tuple(default_sources(root)))
     return BuildSpec(
         sim=sim,
         config=config,
-        sources=tuple(sources),
+        sources=fl.sources,
+        incdirs=fl.incdirs,
+        defines=fl.defines,
         toplevel=toplevel,
         filelist=flist,
         waves=waves,
@@ -62,6 +70,8 @@ def _build_key(spec: BuildSpec) -> dict[str, object]:
         "toplevel": spec.toplevel,
         "parameters": spec.config.parameters,
         "sources": [str(s) for s in spec.sources],
+        "incdirs": [str(d) for d in spec.incdirs],
+        "defines": [list(d) for d in spec.defines],
         "build_args": spec.build_args,
         "waves": spec.waves,
         "timescale": list(TIMESCALE),
@@ -79,7 +89,8 @@ def _up_to_date(spec: BuildSpec, stamp: Path, key: Mapping[str, object]) -> bool
     except ValueError:
         return False
     built = stamp.stat().st_mtime
-    return all(s.is_file() and s.stat().st_mtime <= built for s in spec.sources)
+    included = [f for d in spec.incdirs if d.is_dir() for f in d.iterdir() if f.is_file()]
+    return all(s.is_file() and s.stat().st_mtime <= built for s in [*spec.sources, *included])
 
 
 @contextlib.contextmanager
@@ -117,6 +128,8 @@ def build(spec: BuildSpec, *, timeout: float = DEFAULT_BUILD_TIMEOUT) -> BuildRe
             "action": "build",
             "sim": spec.sim,
             "sources": [str(s) for s in spec.sources],
+            "includes": [str(d) for d in spec.incdirs],
+            "defines": dict(spec.defines),
             "toplevel": spec.toplevel,
             "parameters": spec.config.parameters,
             "build_args": spec.build_args,
@@ -131,7 +144,10 @@ def build(spec: BuildSpec, *, timeout: float = DEFAULT_BUILD_TIMEOUT) -> BuildRe
             msg = f"build TIMEOUT after {timeout:.0f} s (killed); see {log}"
             return BuildResult(spec, False, log, seconds, message=msg)
         if outcome.returncode != 0 or not spec.output.is_file():
-            msg = f"build failed (exit {outcome.returncode}); see {log}\n{tail(log, 25)}"
+            msg = f"build failed (exit {outcome.returncode}); see {log}"
+            if spec.coverage:  # Verilator's coverage instrumentation fails on some legal RTL
+                msg = f"Verilator --coverage {msg}; {COVERAGE_HINT}"
+            msg += f"\n{tail(log, 25)}"
             return BuildResult(spec, False, log, seconds, message=msg)
         stamp.write_text(json.dumps(key, indent=1))
         return BuildResult(spec, True, log, seconds)

@@ -27,6 +27,19 @@ def cocotb_filter(module: str, testcase: str | None) -> str | None:
     return rf"^{re.escape(module)}\.{re.escape(testcase)}(/.*)?$"
 
 
+def wave_file(spec: BuildSpec, test_dir: Path) -> Path | None:
+    """The waveform file a ``--waves`` run wrote into ``test_dir``, or None.
+
+    Icarus writes ``<toplevel>.fst`` (the ``+dumpfile_path`` plusarg), Verilator ``dump.vcd``
+    (or ``dump.fst`` for an FST build) in the folder it runs in.
+    """
+    names = (f"{spec.toplevel}.fst", "dump.fst", "dump.vcd", f"{spec.toplevel}.vcd")
+    for name in names:
+        if (test_dir / name).is_file():
+            return test_dir / name
+    return None
+
+
 def new_seed() -> int:
     return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
 
@@ -76,6 +89,7 @@ def run_test(
             wall_s=outcome.seconds if outcome else 0.0,
             returncode=outcome.returncode if outcome else None,
             testcases=parse_results(xml) if outcome and xml.is_file() else [],
+            waves=wave_file(spec, tdir) if outcome and spec.waves else None,
         )
 
     b = build(spec, timeout=build_timeout)

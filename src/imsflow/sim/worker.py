@@ -52,6 +52,8 @@ def main(argv: list[str]) -> int:
     if job["action"] == "build":
         runner.build(
             sources=job["sources"],
+            includes=job.get("includes", []),
+            defines=job.get("defines", {}),
             hdl_toplevel=job["toplevel"],
             parameters=job["parameters"],
             build_args=job["build_args"],
