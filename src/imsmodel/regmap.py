@@ -1,9 +1,15 @@
-"""Register map of `ims_ctrl`: the one Python source of truth (docs/spec.md section 3).
+"""Register map of `ims_ctrl` for Python (docs/spec.md section 3).
 
-Everything about *where* things are and *which bits* they have lives here: register offsets, region
-bases and sizes, field definitions (name, lsb, width, access, reset) of every register and table
-word, the error codes (IMS-054), the ID value (IMS-020), the parameter ranges (IMS-001) and
-`decode`, which classifies a slave-port offset (IMS-025). No behaviour lives here; see `model.py`.
+Everything about *where* things are and *which bits* they have is reachable from here: register
+offsets, region bases and sizes, field definitions (name, lsb, width, access, reset) of every
+register and table word, the error codes (IMS-054), the ID value (IMS-020), the parameter ranges
+(IMS-001) and `decode`, which classifies a slave-port offset (IMS-025). No behaviour lives here;
+see `model.py`.
+
+The offsets, fields, access codes, resets, table bases and windows come from the SystemRDL source
+`docs/regmap/ims_ctrl.rdl` through the generated `imsmodel.regmap_rdl` (plain literals, standard
+library only; `make regmap` regenerates it, docs/regmap/README.md). Edit the RDL, not this file,
+to change them.
 
 Rules referenced: IMS-001, IMS-013 (address bits [1:0] ignored), IMS-020..027, IMS-054.
 """
@@ -14,6 +20,7 @@ import enum
 import functools
 from dataclasses import dataclass
 
+from imsmodel import regmap_rdl as _rdl
 from imsmodel.errors import ImsArgumentError
 
 __all__ = [
@@ -85,10 +92,10 @@ __all__ = [
 # --------------------------------------------------------------------------- parameters (IMS-001)
 IMS_ENTRIES_MIN = 1
 IMS_ENTRIES_MAX = 2048
-IMS_ENTRIES_DEFAULT = 64
+IMS_ENTRIES_DEFAULT = _rdl.IMS_ENTRIES_DEFAULT
 MSIX_ENTRIES_MIN = 1
 MSIX_ENTRIES_MAX = 256
-MSIX_ENTRIES_DEFAULT = 9
+MSIX_ENTRIES_DEFAULT = _rdl.MSIX_ENTRIES_DEFAULT
 
 ADDR_SPACE = 0x10000  # 16-bit slave address
 HANDLE_MAX = 0xFFFF  # evt_handle[15:0]
@@ -232,66 +239,31 @@ def _mask_of(fields: tuple[Field, ...], access: Access) -> int:
     return value
 
 
-_RO, _RW, _RW1C = Access.RO, Access.RW, Access.RW1C
+def _register_access(fields: tuple[Field, ...]) -> Access:
+    """A register's access code: RW1C when a field is, else RW when a field is, else RO."""
+    codes = {f.access for f in fields}
+    return Access.RW1C if Access.RW1C in codes else Access.RW if Access.RW in codes else Access.RO
 
-ID = Register("ID", 0x0000, _RO, (Field("id", 0, 32, _RO, ID_VALUE),))
-CAP = Register(
-    "CAP",
-    0x0004,
-    _RO,
-    (
-        Field("ims_entries", 0, 16, _RO),  # N: parameter dependent
-        Field("msix_entries_m1", 16, 11, _RO),  # M-1: parameter dependent
-        Field("ims_supported", 31, 1, _RO, 1),
-    ),
-)
-CTRL = Register(
-    "CTRL",
-    0x0008,
-    _RW,
-    (
-        Field("msix_enable", 0, 1, _RW),
-        Field("msix_func_mask", 1, 1, _RW),
-        Field("ims_enable", 2, 1, _RW),
-        Field("err_int_enable", 3, 1, _RW),
-    ),
-)
-ERR_STATUS = Register(
-    "ERR_STATUS",
-    0x0010,
-    _RW1C,
-    (
-        Field("valid", 0, 1, _RW1C),
-        Field("overflow", 1, 1, _RW1C),
-        Field("code", 8, 8, _RO),  # IMS-027: CODE is read-only, cleared with VALID
-    ),
-)
-ERR_INFO = Register(
-    "ERR_INFO",
-    0x0014,
-    _RO,
-    (
-        Field("handle", 0, 16, _RO),
-        Field("ims", 16, 1, _RO),
-        Field("pasid_valid", 17, 1, _RO),
-    ),
-)
-ERR_PASID = Register("ERR_PASID", 0x0018, _RO, (Field("pasid", 0, 20, _RO),))
-ERR_COUNT = Register("ERR_COUNT", 0x001C, _RO, (Field("count", 0, 32, _RO),))
-MSG_COUNT = Register("MSG_COUNT", 0x0020, _RO, (Field("count", 0, 32, _RO),))
 
-REGISTERS: tuple[Register, ...] = (
-    ID,
-    CAP,
-    CTRL,
-    ERR_STATUS,
-    ERR_INFO,
-    ERR_PASID,
-    ERR_COUNT,
-    MSG_COUNT,
-)
+def _register(spec: _rdl.RegSpec) -> Register:
+    name, offset, field_specs = spec
+    fields = tuple(Field(n, lsb, w, Access(a), r) for n, lsb, w, a, r in field_specs)
+    return Register(name, offset, _register_access(fields), fields)
+
+
+REGISTERS: tuple[Register, ...] = tuple(_register(r) for r in _rdl.REGISTERS)
 REGISTERS_BY_OFFSET: dict[int, Register] = {r.offset: r for r in REGISTERS}
 REGISTERS_BY_NAME: dict[str, Register] = {r.name: r for r in REGISTERS}
+ID = REGISTERS_BY_NAME["ID"]
+CAP = REGISTERS_BY_NAME["CAP"]
+CTRL = REGISTERS_BY_NAME["CTRL"]
+ERR_STATUS = REGISTERS_BY_NAME["ERR_STATUS"]
+ERR_INFO = REGISTERS_BY_NAME["ERR_INFO"]
+ERR_PASID = REGISTERS_BY_NAME["ERR_PASID"]
+ERR_COUNT = REGISTERS_BY_NAME["ERR_COUNT"]
+MSG_COUNT = REGISTERS_BY_NAME["MSG_COUNT"]
+if ID.reset != ID_VALUE:
+    raise ImportError(f"regmap_rdl: ID resets to {ID.reset:#x}, the spec says {ID_VALUE:#x}")
 
 CTRL_MSIX_ENABLE = CTRL.field("msix_enable").mask
 CTRL_MSIX_FUNC_MASK = CTRL.field("msix_func_mask").mask
@@ -302,52 +274,25 @@ ERR_STATUS_VALID = ERR_STATUS.field("valid").mask
 ERR_STATUS_OVERFLOW = ERR_STATUS.field("overflow").mask
 
 # --------------------------------------------------------------------------- tables
-MSIX_TABLE_BASE = 0x1000
-MSIX_PBA_BASE = 0x2000
-IMS_PBA_BASE = 0x3000
-IMS_TABLE_BASE = 0x8000
+MSIX_TABLE_BASE = _rdl.MSIX_TABLE_BASE
+MSIX_PBA_BASE = _rdl.MSIX_PBA_BASE
+IMS_PBA_BASE = _rdl.IMS_PBA_BASE
+IMS_TABLE_BASE = _rdl.IMS_TABLE_BASE
 #: Size of the address window each region owns (offsets past the table size in it are unmapped).
-REGION_SIZE: dict[str, int] = {
-    "MSIX_TABLE": 0x1000,
-    "MSIX_PBA": 0x1000,
-    "IMS_PBA": 0x1000,
-    "IMS_TABLE": 0x8000,
-}
-ENTRY_BYTES = 16
+REGION_SIZE: dict[str, int] = dict(_rdl.WINDOW)
+ENTRY_BYTES = _rdl.IMS_TABLE_STRIDE
+if _rdl.MSIX_TABLE_STRIDE != ENTRY_BYTES or _rdl.IMS_PBA_STRIDE != 8:
+    raise ImportError("regmap_rdl: table entries are 16 bytes and PBA QWORDs 8 (spec section 3)")
 
 WORD_ADDR_LO = 0  # +0x0
 WORD_ADDR_HI = 1  # +0x4
 WORD_DATA = 2  # +0x8
 WORD_CTRL = 3  # +0xC
 
-_ADDR_LO = Register("addr_lo", 0x0, _RW, (Field("addr", 2, 30, _RW),))  # [1:0] read 0
-_ADDR_HI = Register("addr_hi", 0x4, _RW, (Field("addr_hi", 0, 32, _RW),))
-_DATA = Register("data", 0x8, _RW, (Field("data", 0, 32, _RW),))
-MSIX_ENTRY_WORDS: tuple[Register, ...] = (
-    _ADDR_LO,
-    _ADDR_HI,
-    _DATA,
-    Register("vector_ctrl", 0xC, _RW, (Field("mask", 0, 1, _RW, 1),)),
-)
-IMS_ENTRY_WORDS: tuple[Register, ...] = (
-    _ADDR_LO,
-    _ADDR_HI,
-    _DATA,
-    Register(
-        "ctrl",
-        0xC,
-        _RW,
-        (
-            Field("mask", 0, 1, _RW, 1),
-            Field("pasid_en", 3, 1, _RW),
-            Field("pasid", 12, 20, _RW),
-        ),
-    ),
-)
-PBA_WORDS: tuple[Register, ...] = (
-    Register("pba_lo", 0x0, _RO, (Field("pending", 0, 32, _RO),)),
-    Register("pba_hi", 0x4, _RO, (Field("pending", 0, 32, _RO),)),
-)
+MSIX_ENTRY_WORDS: tuple[Register, ...] = tuple(_register(r) for r in _rdl.MSIX_ENTRY_WORDS)
+IMS_ENTRY_WORDS: tuple[Register, ...] = tuple(_register(r) for r in _rdl.IMS_ENTRY_WORDS)
+PBA_WORDS: tuple[Register, ...] = tuple(_register(r) for r in _rdl.PBA_WORDS)
+_ADDR_LO = MSIX_ENTRY_WORDS[WORD_ADDR_LO]
 
 ADDR_LO_MASK = _ADDR_LO.writable_mask  # 0xFFFFFFFC
 MSIX_CTRL_WRITABLE = MSIX_ENTRY_WORDS[WORD_CTRL].writable_mask  # 0x00000001
