@@ -1,4 +1,8 @@
-"""Where things are: the repository root, its RTL, its cocotb tests; file lists."""
+"""Where things are: the repository root, its RTL, its cocotb tests; file lists.
+
+Outside a checkout (the kit installed from a wheel) the work goes to the current folder
+(``build/``) and the tests, testplan, spec and RTL come from the installed copy (:func:`kit_dir`).
+"""
 
 from __future__ import annotations
 
@@ -19,18 +23,43 @@ def project_root() -> Path:
     return Path.cwd().resolve()
 
 
+def is_checkout(root: Path) -> bool:
+    """True when ``root`` is a checkout of the kit (its sources, tests and docs are there)."""
+    return (root / "src" / "imsflow").is_dir() and (root / "tb").is_dir()
+
+
+def installed_kit() -> Path:
+    """Where a wheel install keeps its copies of ``tb/test_*.py``, ``docs/``, ``rtl/``
+    (``imsflow/kit/``, made by ``setup.py``; absent in a checkout)."""
+    return Path(__file__).resolve().parents[1] / "kit"
+
+
+def kit_dir(root: Path | None = None) -> Path:
+    """The folder with the kit's ``tb/``, ``docs/`` and ``rtl/``: the checkout ``root`` when it
+    is one, else the installed copy, else ``root`` (then nothing is found there)."""
+    root = (root or project_root()).resolve()
+    if is_checkout(root):
+        return root
+    kit = installed_kit()
+    return kit if kit.is_dir() else root
+
+
+def kit_file(rel: str, root: Path | None = None) -> Path:
+    """A file of the kit, e.g. ``docs/testplan.hjson`` (see :func:`kit_dir`)."""
+    return kit_dir(root) / rel
+
+
 def default_tb_dir(root: Path | None = None) -> Path:
-    """The folder of the cocotb test modules (``test_*.py``): ``<root>/tb``.
+    """The folder of the cocotb test modules (``test_*.py``): ``tb/`` of the kit.
 
     The one place that says so: the test modules may move.
     """
-    return (root or project_root()) / "tb"
+    return kit_dir(root) / "tb"
 
 
 def default_sources(root: Path | None = None) -> list[Path]:
-    """All ``rtl/*.v`` files of the repository, sorted."""
-    rtl = (root or project_root()) / "rtl"
-    return sorted(p.resolve() for p in rtl.glob("*.v"))
+    """All ``rtl/*.v`` files of the kit, sorted."""
+    return sorted(p.resolve() for p in (kit_dir(root) / "rtl").glob("*.v"))
 
 
 @dataclass(frozen=True)
