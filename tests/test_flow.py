@@ -8,6 +8,7 @@ IMS_SIM (default both), one build at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -101,6 +102,8 @@ def test_incdir_and_define_reach_the_simulator(simulator: str, tmp_path: Path) -
     spec = sim.make_build(simulator, filelist=flist, toplevel="counter", root=tmp_path)
     result = sim.run_test(spec, "test_counter", testcase="test_counts", tb_dir=FIXTURE, seed=1)
     assert result.ok, result.describe()
+    job = json.loads((result.log.parent / "job.json").read_text())
+    assert job["env"]["IMS_FILELIST"] == "their.f"  # the bench's rerun line names the list
     # without the define the include defines nothing and the build fails
     (tmp_path / "their.f").write_text("+incdir+include\n-f rtl/rtl.f\n")
     bad = sim.make_build(simulator, filelist=flist, toplevel="counter", root=tmp_path)
@@ -269,6 +272,20 @@ def test_regress_waves_on_fail_reruns_the_failure_with_waves(
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "WAVES (1):" in out and "counter.fst" in out
+
+
+def test_shards_of_a_launched_run_record_waves_too() -> None:
+    from imsflow.regress.launchers.driver import shard_argv
+    from imsflow.regress.shard import Shard
+
+    opts = regress.RegressOptions(
+        sims=["icarus"], tb_dir=FIXTURE, base_seed=1, waves=True, waves_on_fail=True
+    )
+    argv = shard_argv(opts, regress.plan(opts), Shard(1, 2), ROOT / "build" / "x", 1)
+    assert "--waves" in argv and "--waves-on-fail" in argv
+    opts = regress.RegressOptions(sims=["icarus"], tb_dir=FIXTURE, base_seed=1)
+    argv = shard_argv(opts, regress.plan(opts), Shard(1, 2), ROOT / "build" / "x", 1)
+    assert "--waves" not in argv and "--waves-on-fail" not in argv
 
 
 # --------------------------------------------------------------------------- version

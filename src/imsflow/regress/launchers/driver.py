@@ -61,6 +61,10 @@ def shard_argv(opts: RegressOptions, plan: Plan, shard: Shard, out: Path, jobs: 
         argv += ["--timeout", f"{opts.timeout:g}"]
     if not opts.coverage:
         argv.append("--no-coverage")
+    if opts.waves:
+        argv.append("--waves")
+    if opts.waves_on_fail:
+        argv.append("--waves-on-fail")
     return argv
 
 
