@@ -7,6 +7,7 @@ build while it is up to date (a stamp of what it was built from).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import importlib.util
 import json
@@ -23,10 +24,11 @@ from imsflow.sim.spawn import run_worker, tail
 from imsflow.sim.tools import check_simulator, verilator_bin_dir
 
 COVERAGE_HINT = (
-    "the plain build may work: rerun with --no-coverage (ims regress, or make regress "
+    "the plain build works: rerun with --no-coverage (ims regress, or make regress "
     "REGRESS_ARGS=--no-coverage) or without --coverage (ims run); code coverage is then not "
     "measured"
 )
+PLAIN_FAILS_TOO = "the plain build fails too ({log}): the sources do not build"
 
 
 def make_build(
@@ -107,8 +109,24 @@ def _locked(path: Path) -> Iterator[None]:
 def build(spec: BuildSpec, *, timeout: float = DEFAULT_BUILD_TIMEOUT) -> BuildResult:
     """Build ``spec`` unless an up-to-date build exists. Never raises for a failed build.
 
+    When a Verilator ``--coverage`` build fails (its instrumentation has failed on legal RTL
+    that builds without it), the plain build is tried and the message says whether it works and
+    how to use it (``--no-coverage``), on its first line: the regression summary shows that line.
+
     Raises :class:`SimulatorMissingError` when the simulator is not installed.
     """
+    result = _build(spec, timeout=timeout)
+    if result.ok or not spec.coverage or not result.log.is_file():
+        return result
+    plain = _build(dataclasses.replace(spec, coverage=False), timeout=timeout)
+    hint = COVERAGE_HINT if plain.ok else PLAIN_FAILS_TOO.format(log=plain.log)
+    first, _, rest = result.message.partition("\n")
+    result.message = f"Verilator --coverage {first}; {hint}\n{rest}"
+    return result
+
+
+def _build(spec: BuildSpec, *, timeout: float) -> BuildResult:
+    """:func:`build` without the plain-build fallback."""
     env_add = check_simulator(spec.sim)
     bdir = spec.build_dir
     log = bdir / "build.log"
@@ -144,10 +162,7 @@ def build(spec: BuildSpec, *, timeout: float = DEFAULT_BUILD_TIMEOUT) -> BuildRe
             msg = f"build TIMEOUT after {timeout:.0f} s (killed); see {log}"
             return BuildResult(spec, False, log, seconds, message=msg)
         if outcome.returncode != 0 or not spec.output.is_file():
-            msg = f"build failed (exit {outcome.returncode}); see {log}"
-            if spec.coverage:  # Verilator's coverage instrumentation fails on some legal RTL
-                msg = f"Verilator --coverage {msg}; {COVERAGE_HINT}"
-            msg += f"\n{tail(log, 25)}"
+            msg = f"build failed (exit {outcome.returncode}); see {log}\n{tail(log, 25)}"
             return BuildResult(spec, False, log, seconds, message=msg)
         stamp.write_text(json.dumps(key, indent=1))
         return BuildResult(spec, True, log, seconds)
