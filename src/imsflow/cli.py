@@ -24,7 +24,7 @@ from imsflow import regmap, regress, sim
 from imsflow.bench import cli as bench_cli
 from imsflow.formal import cli as formal_cli
 from imsflow.mutate import cli as mutate_cli
-from imsflow.regress import launchers
+from imsflow.regress import launchers, waves
 from imsflow.regress.merge import merge_runs
 from imsflow.regress.shard import Shard, select
 
@@ -364,6 +364,9 @@ def cmd_regress(args: argparse.Namespace) -> int:
     if args.launcher is not None:
         return cmd_launch(args, opts)
     reg = regress.run_regression(opts)
+    if args.waves_on_fail:
+        waves.rerun_failures_with_waves(reg, opts, sys.stdout)
+    waves.print_waves(reg.results, sys.stdout)
     return 0 if reg.signed_off else 1
 
 

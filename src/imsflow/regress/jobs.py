@@ -62,14 +62,14 @@ class RegressOptions:
     filelist: Path | None = None
     toplevel: str = DEFAULT_TOPLEVEL
     timeout: float | None = None
+    waves: bool = False  # every job records waves (its own "-waves" builds)
+    waves_on_fail: bool = False  # rerun each failed job once with waves (imsflow.regress.waves)
     root: Path | None = None
     shard: Shard | None = None  # run only this slice of the matrix (needs base_seed)
     coverage: bool = True  # Verilator jobs on --coverage builds (code coverage in the report)
     testplan: Path | None = None  # default docs/testplan.hjson when the tests are tb/'s
     waivers: Path | None = None  # default docs/coverage_waivers.hjson
     goals: bool = True  # a missed sign-off goal of the testplan fails the run
-    waves: bool = False  # every job records waves (its own "-waves" builds)
-    waves_on_fail: bool = False  # rerun each failed job once with waves, after the matrix
 
 
 @dataclass

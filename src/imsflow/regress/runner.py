@@ -11,7 +11,6 @@ which :mod:`imsflow.regress.merge` merges; ``RegressOptions.shard`` runs one sli
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -89,8 +88,6 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
         try:
             builds = _build_all(pool, list(specs.values()), out)
             results = _run_all(pool, matrix, specs, builds, tb_dir, run_dir, opts, out, start)
-            if opts.waves_on_fail:
-                _rerun_failures_with_waves(results, specs, tb_dir, run_dir, opts, out)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             spawn.kill_running()
@@ -99,7 +96,6 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
     # a shard is signed off after the merge, on the whole matrix
     sources = None if opts.shard is not None else signoff_sources(opts, p.root, tb_dir)
     write_reports(reg, out, sources=sources, goals=opts.goals)
-    _print_waves(results, out)
     manifest.elapsed = reg.elapsed  # marks the run finished
     write_manifest(run_dir, manifest)
     return reg
@@ -198,50 +194,6 @@ def _run_all(
         progress.update(done[job])
     progress.finish()
     return [done[j] for j in matrix]
-
-
-def _print_waves(results: Sequence[RunResult], out: TextIO) -> None:
-    """The waveform file of each job that has one (``--waves``, ``--waves-on-fail``)."""
-    waved = [r for r in results if r.waves is not None]
-    if not waved:
-        return
-    print(f"WAVES ({len(waved)}):", file=out)
-    for r in waved:
-        print(f"  {r.name}: {r.waves}", file=out, flush=True)
-
-
-def _rerun_failures_with_waves(
-    results: list[RunResult],
-    specs: dict[tuple[str, Config], BuildSpec],
-    tb_dir: Path,
-    run_dir: Path,
-    opts: RegressOptions,
-    out: TextIO,
-) -> None:
-    """``--waves-on-fail``: rerun each failed job (same seed) on a waves build, one at a time,
-    and attach the waveform file to its result. The job's verdict stays the first run's."""
-    failed = [r for r in results if not r.ok and r.status != "build_failed" and r.waves is None]
-    if not failed:
-        return
-    print(f"ims regress: rerunning {len(failed)} failed job(s) with waves", file=out, flush=True)
-    for r in failed:
-        base = specs[(r.sim, r.config)]
-        spec = dataclasses.replace(base, waves=True, coverage=False)
-        jid = r.log.stem
-        tdir = run_dir / "jobs" / jid / "waves"
-        again = sim.run_test(
-            spec,
-            r.module,
-            testcase=r.testcase,
-            seed=r.seed,
-            tb_dir=tb_dir,
-            timeout=opts.timeout,
-            test_dir=tdir,
-            log=tdir / "sim.log",
-        )
-        r.waves = again.waves
-        what = str(again.waves) if again.waves else f"no waveform file ({again.log})"
-        print(f"  waves {r.name}: {what}", file=out, flush=True)
 
 
 def _job_runner(
