@@ -231,10 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="code coverage waivers (default: docs/coverage_waivers.hjson)",
     )
     s.add_argument(
-        "--no-goals",
-        dest="goals",
-        action="store_false",
-        help="report the testplan's sign-off goals without failing on them (e.g. for a subset)",
+        "--goals",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="evaluate the testplan's sign-off goals (a miss fails the run); default: only on the "
+        "full default matrix, a subset (--tests/--sim/--config) is NOT EVALUATED",
     )
     _add_distributed_args(p)
     _add_design_args(p)

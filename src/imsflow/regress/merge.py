@@ -198,6 +198,7 @@ def merge_runs(
         preamble=header,
         sources=sources,
         goals=opts.goals if opts is not None else True,
+        scope=opts,
         coverage_dirs=[d / "jobs" for d in dirs],
     )
     return reg, outcome

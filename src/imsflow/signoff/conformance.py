@@ -86,7 +86,7 @@ def load_results(junit: Path | str) -> list[JobResult]:
         props = {p.get("name", ""): p.get("value", "") for p in tc.iter("property")}
         classname = tc.get("classname", "")
         module = classname.split(".", 1)[1] if "." in classname else classname
-        test = re.sub(r"\[seed=[^\]]*\]$", "", tc.get("name", "?"))
+        test = re.sub(r"\[[^\]]*\]$", "", tc.get("name", "?"))  # test[sim,config]
         fail = tc.find("failure")
         message = (fail.get("message") or "") if fail is not None else ""
         seed = props.get("seed", "0")
@@ -212,6 +212,7 @@ class Conformance:
     unknown_rules: list[str] = field(default_factory=list)
     unused_rule_waivers: list[str] = field(default_factory=list)
     goals_enforced: bool = True
+    not_evaluated: str = ""  # why goals are not evaluated (subset, --no-goals); see verdict.py
 
     @property
     def jobs_ok(self) -> bool:

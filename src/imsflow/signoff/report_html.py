@@ -30,6 +30,7 @@ from imsflow.signoff.conformance import (
     JobResult,
     failure_buckets,
 )
+from imsflow.signoff.verdict import Verdict, judge
 
 __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"]
 
@@ -40,8 +41,12 @@ MAX_LISTED = 20
 """Failing testpoints listed one per line in the terminal summary."""
 
 
-def _verdict(conf: Conformance) -> str:
-    return "PASS" if conf.ok else "FAIL"
+def _verdict(conf: Conformance) -> Verdict:
+    return judge(conf.jobs, [g.met for g in conf.goals], conf.goals_enforced, conf.not_evaluated)
+
+
+def _not_evaluated(conf: Conformance) -> str:
+    return conf.not_evaluated or "goals not enforced"
 
 
 def _pct(value: float | None) -> str:
@@ -146,18 +151,18 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
             "rule waivers without effect (a testpoint names the rule, or the spec lacks it): "
             + ", ".join(conf.unused_rule_waivers)
         )
-    out.append(f"sign-off goals ({plan} signoff block):")
+    if conf.goals_enforced:
+        out.append(f"sign-off goals ({plan} signoff block):")
+    else:
+        out.append(
+            f"sign-off goals ({plan} signoff block), NOT EVALUATED ({_not_evaluated(conf)}); "
+            "for information only:"
+        )
     for g in conf.goals:
-        mark = "MET   " if g.met else "MISSED"
+        mark = ("MET   " if g.met else "MISSED") if conf.goals_enforced else "info  "
         why = f" -- {g.why}" if g.why and not g.met else ""
         out.append(f"  [{mark}] {g.name} {g.target}: {g.actual}{why}")
-    if not conf.goals_enforced:
-        out.append("  (goals reported, not enforced: --no-goals)")
-    n_ok = sum(j.ok for j in conf.jobs)
-    what = f"{n_ok}/{len(conf.jobs)} jobs passed"
-    if conf.goals:
-        what += f", {sum(g.met for g in conf.goals)}/{len(conf.goals)} goals met"
-    out.append(f"SIGN-OFF (conformance): {_verdict(conf)} ({what})")
+    out.append(f"SIGN-OFF (conformance): {_verdict(conf)}")
     if reports:
         out.append("report: " + ", ".join(str(p) for p in reports))
     return "\n".join(out)
@@ -171,6 +176,9 @@ h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}
 .PASS,.MET{background:#d9f2d9}.FAIL,.MISSED{background:#f8d0d0}
+.NOT_EVALUATED,.INFO{background:#dde3ea}.PARTIAL{background:#ffd98a}
+.detail{font-weight:bold;margin-left:8px}.note{background:#eef3f8;padding:6px 10px;
+border-left:4px solid #8aa}
 .NOT_RUN{background:#fff0c2}.UNCOVERED{background:#e6e6e6}.WAIVED{background:#dde8f6}
 .verdict{display:inline-block;padding:4px 14px;font-weight:bold;border-radius:4px}
 .bar{display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle;
@@ -218,7 +226,8 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<p><span class="verdict {_verdict(conf)}">SIGN-OFF: {_verdict(conf)}</span> '
+        f'<p><span class="verdict {_verdict(conf).css}">SIGN-OFF: {_e(_verdict(conf).word)}'
+        f'</span> <span class="detail">{_e(_verdict(conf).detail)}</span></p><p>'
         f'<span class="small">generated {_e(time.strftime("%Y-%m-%d %H:%M:%S"))}; testplan '
         f"{_e(conf.plan.path or conf.plan.name)}</span></p>",
         "<h2>Sign-off goals</h2>",
@@ -229,7 +238,8 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
                     _e(g.name),
                     _e(g.target),
                     _e(g.actual),
-                    _status("MET" if g.met else "MISSED"),
+                    _status(("MET" if g.met else "MISSED") if conf.goals_enforced else "INFO")
+                    + ("" if conf.goals_enforced else (" met" if g.met else " missed")),
                     _e(g.why),
                 ]
                 for g in conf.goals
@@ -238,7 +248,12 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
         ),
     ]
     if not conf.goals_enforced:
-        p.append("<p class='small'>Goals reported, not enforced (--no-goals).</p>")
+        p.insert(
+            -1,
+            f"<p class='note'>Goals NOT EVALUATED: {_e(_not_evaluated(conf))}. They are shown "
+            "for information; only the full default matrix (or <code>--goals</code>) evaluates "
+            "them.</p>",
+        )
     p += [
         "<h2>Jobs</h2>",
         _table(
@@ -467,9 +482,22 @@ def _md_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
 def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
     """The report as Markdown (same content as the HTML, without the per-bin details)."""
     out = [f"# {title}", "", f"**SIGN-OFF: {_verdict(conf)}**", "", "## Sign-off goals", ""]
+    if not conf.goals_enforced:
+        out += [f"Goals NOT EVALUATED ({_not_evaluated(conf)}), shown for information.", ""]
     out += _md_table(
         ["goal", "target", "actual", "status", "why"],
-        [[g.name, g.target, g.actual, "MET" if g.met else "MISSED", g.why] for g in conf.goals],
+        [
+            [
+                g.name,
+                g.target,
+                g.actual,
+                ("MET" if g.met else "MISSED")
+                if conf.goals_enforced
+                else ("info: met" if g.met else "info: missed"),
+                g.why,
+            ]
+            for g in conf.goals
+        ],
     )
     out += ["", "## Jobs", ""]
     out += _md_table(["simulator", "config", "passed", "failed"], _job_groups(conf.jobs))

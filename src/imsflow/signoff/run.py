@@ -50,6 +50,7 @@ def evaluate_run(
     *,
     goals_enforced: bool = True,
     coverage_dirs: Sequence[Path] | None = None,
+    not_evaluated: str = "",
 ) -> Conformance:
     """Merge the run's coverage and evaluate the testplan against it and its job results.
 
@@ -74,7 +75,9 @@ def evaluate_run(
     ccov = codecov.merge_files(dats, waivers, src.root) if dats else None
     if ccov is not None and ccov.inputs:
         codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
-    return conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+    conf = conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+    conf.not_evaluated = "" if goals_enforced else (not_evaluated or "--no-goals")
+    return conf
 
 
 def finish_run(
@@ -84,11 +87,17 @@ def finish_run(
     *,
     goals_enforced: bool = True,
     coverage_dirs: Sequence[Path] | None = None,
+    not_evaluated: str = "",
 ) -> tuple[Conformance, str]:
     """:func:`evaluate_run`, write report.html/report.md, return the terminal summary too."""
     src = sources or Sources()
     conf = evaluate_run(
-        run_dir, src, jobs, goals_enforced=goals_enforced, coverage_dirs=coverage_dirs
+        run_dir,
+        src,
+        jobs,
+        goals_enforced=goals_enforced,
+        coverage_dirs=coverage_dirs,
+        not_evaluated=not_evaluated,
     )
     paths = report_html.write_reports(conf, Path(run_dir), src.title)
     cwd = Path.cwd()
