@@ -27,6 +27,7 @@ from imsflow.regress.jobs import Job, RegressError, Regression, RegressOptions, 
 from imsflow.regress.manifest import make_manifest, options_record, save_result, write_manifest
 from imsflow.regress.rundir import cpu_count, link_latest, new_run_dir
 from imsflow.regress.shard import select
+from imsflow.signoff import metadata
 from imsflow.signoff import run as signoff
 from imsflow.signoff.verdict import NOT_RUN_STATUSES, goals_scope
 from imsflow.sim import spawn
@@ -75,6 +76,7 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
     record = options_record(opts, p.root, tb_dir)
     manifest = make_manifest(p.matrix, p.reruns(), base_seed, opts.shard, workers, options=record)
     write_manifest(run_dir, manifest)
+    metadata.write(run_dir, metadata.collect(p.root, base_seed))  # the report's "Run" section
 
     needed = {(j.sim, j.config) for j in matrix}
     specs = {key: spec for key, spec in p.specs.items() if key in needed}

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from imsflow.signoff import metadata, report_extra
 from imsflow.signoff.conformance import (
     FAIL,
     NOT_RUN,
@@ -218,18 +219,28 @@ def _status(status: str) -> str:
     return f'<span class="{_cls(status)}">&nbsp;{_e(status)}&nbsp;</span>'
 
 
-def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
-    """The whole report as one HTML document (inline CSS, no external assets)."""
+def render_html(
+    conf: Conformance,
+    title: str = "ims_ctrl sign-off",
+    run_dir: Path | None = None,
+    root: Path | None = None,
+) -> str:
+    """The whole report as one HTML document (inline CSS, no external assets). With
+    ``run_dir`` (where the report goes): the run's metadata, every job with a link to its log;
+    with ``root`` (the repository): formal and mutation results (:mod:`report_extra`)."""
+    meta = metadata.read(run_dir) if run_dir is not None else None
     fgoal = conf.plan.goals.functional_coverage_pct or 100.0
     lgoal = conf.plan.goals.line_coverage_pct or 100.0
     p: list[str] = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{_e(title)}</title><style>{_CSS}{report_extra.CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f'<p><span class="verdict {_verdict(conf).css}">SIGN-OFF: {_e(_verdict(conf).word)}'
         f'</span> <span class="detail">{_e(_verdict(conf).detail)}</span></p><p>'
         f'<span class="small">generated {_e(time.strftime("%Y-%m-%d %H:%M:%S"))}; testplan '
         f"{_e(conf.plan.path or conf.plan.name)}</span></p>",
+        *(report_extra.html_run(meta) if run_dir is not None else []),
         "<h2>Sign-off goals</h2>",
         _table(
             ["goal", "target", "actual", "status", "why"],
@@ -260,17 +271,22 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             ["simulator", "config", "passed", "failed"],
             [[s, c, str(ok), str(bad)] for s, c, ok, bad in _job_groups(conf.jobs)],
         ),
+        *(report_extra.html_jobs(conf.jobs, run_dir, root) if run_dir is not None else []),
         f"<p>testpoints: {_e(_counts(conf, 'testpoints'))}<br>rules: "
         f"{_e(_counts(conf, 'rules'))}</p>",
     ]
     named = _named_by_failures(conf)
     if named:
         p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
-    p += _html_failures(failure_buckets(conf.jobs))
+    p += _html_failures(failure_buckets(conf.jobs), run_dir, root)
     p += ["<h2>Spec-conformance matrix</h2>", _html_matrix(conf)]
     p += ["<h2>Testpoints</h2>", _html_testpoints(conf)]
     p += _html_funcov(conf, fgoal)
     p += _html_codecov(conf, lgoal)
+    p += report_extra.html_source(conf.codecov)
+    if root is not None:
+        p += report_extra.html_formal(root, meta)
+        p += report_extra.html_mutation(root, meta)
     if conf.unplanned_tests:
         p.append("<h2>Tests not in the testplan</h2><p>")
         p.append(", ".join(f"<code>{_e(t)}</code>" for t in conf.unplanned_tests) + "</p>")
@@ -278,7 +294,16 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
     return "\n".join(p)
 
 
-def _html_failures(buckets: Sequence[Bucket]) -> list[str]:
+def _log_cell(log: str, run_dir: Path | None, root: Path | None) -> str:
+    if not log or run_dir is None:
+        return f"<code>{_e(log)}</code>"
+    href = report_extra.log_href(log, run_dir, root)
+    return f"<a href='{_e(href)}'><code>{_e(href)}</code></a>"
+
+
+def _html_failures(
+    buckets: Sequence[Bucket], run_dir: Path | None = None, root: Path | None = None
+) -> list[str]:
     if not buckets:
         return []
     out = [f"<h2>Failures ({sum(len(b.jobs) for b in buckets)} jobs, {len(buckets)} buckets)</h2>"]
@@ -289,7 +314,7 @@ def _html_failures(buckets: Sequence[Bucket]) -> list[str]:
         for j in b.jobs[:MAX_BUCKET_JOBS]:
             out.append(
                 f"<tr><td>{_e(j.name)}<br><span class='small'>{_e(j.message[:300])}</span></td>"
-                f"<td><code>{_e(j.log)}</code></td><td><pre>{_e(j.rerun)}</pre></td></tr>"
+                f"<td>{_log_cell(j.log, run_dir, root)}</td><td><pre>{_e(j.rerun)}</pre></td></tr>"
             )
         out.append("</table>")
         if len(b.jobs) > MAX_BUCKET_JOBS:
@@ -319,7 +344,7 @@ def _html_matrix(conf: Conformance) -> str:
                 f"<td>{tps or _no_testpoint(r.waiver)}</td>",
                 f"<td class='n'>{passed}/{jobs}</td>",
                 f"<td>{'<br>'.join(ev)}</td>",
-                f"<td class='small'>{_e(r.rule.text[:160])}</td>",
+                f"<td class='small text'>{_e(r.rule.text)}</td>",
             ]
         )
     head = "".join(
@@ -479,9 +504,17 @@ def _md_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
     return [_md_row(head), _md_row(["---"] * len(head)), *(_md_row(r) for r in rows)]
 
 
-def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
+def render_markdown(
+    conf: Conformance,
+    title: str = "ims_ctrl sign-off",
+    run_dir: Path | None = None,
+    root: Path | None = None,
+) -> str:
     """The report as Markdown (same content as the HTML, without the per-bin details)."""
-    out = [f"# {title}", "", f"**SIGN-OFF: {_verdict(conf)}**", "", "## Sign-off goals", ""]
+    out = [f"# {title}", "", f"**SIGN-OFF: {_verdict(conf)}**", ""]
+    if run_dir is not None:
+        out += report_extra.md_run(metadata.read(run_dir))
+    out += ["## Sign-off goals", ""]
     if not conf.goals_enforced:
         out += [f"Goals NOT EVALUATED ({_not_evaluated(conf)}), shown for information.", ""]
     out += _md_table(
@@ -509,11 +542,12 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             named = f" (names {', '.join(b.rules)})" if b.rules else ""
             out.append(f"* **x{len(b.jobs)}** `{b.signature}`{named}")
             for j in b.jobs[:MAX_BUCKET_JOBS]:
-                out.append(f"  * {j.name}: log `{j.log}`")
+                log = report_extra.log_href(j.log, run_dir, root) if run_dir else j.log
+                out.append(f"  * {j.name}: log [{log}]({log})")
                 out.append(f"    rerun: `{j.rerun}`")
     out += ["", "## Spec-conformance matrix", ""]
     out += _md_table(
-        ["rule", "status", "testpoints", "jobs passed", "coverage evidence"],
+        ["rule", "status", "testpoints", "jobs passed", "coverage evidence", "text"],
         [
             [
                 r.rule.id,
@@ -523,6 +557,7 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
                 f"{sum(t.passed for t in r.testpoints)}/"
                 f"{sum(t.passed + t.failed for t in r.testpoints)}",
                 ", ".join(_ev(e) for e in [*r.covergroups, *r.coverpoints]) or "-",
+                r.rule.text,
             ]
             for r in conf.rules
         ],
@@ -588,14 +623,19 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             )
     if conf.unplanned_tests:
         out += ["", "Tests not in the testplan: " + ", ".join(conf.unplanned_tests)]
+    if root is not None:
+        out += ["", *report_extra.md_formal(root), *report_extra.md_mutation(root)]
     return "\n".join(out) + "\n"
 
 
-def write_reports(conf: Conformance, run_dir: Path, title: str = "ims_ctrl sign-off") -> list[Path]:
-    """Write ``report.html`` and ``report.md`` into the run folder; returns their paths."""
+def write_reports(
+    conf: Conformance, run_dir: Path, title: str = "ims_ctrl sign-off", root: Path | None = None
+) -> list[Path]:
+    """Write ``report.html`` and ``report.md`` into the run folder; returns their paths.
+    ``root``: the repository (formal and mutation results, relative log paths)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     html_path = run_dir / "report.html"
     md_path = run_dir / "report.md"
-    html_path.write_text(render_html(conf, title))
-    md_path.write_text(render_markdown(conf, title))
+    html_path.write_text(render_html(conf, title, run_dir, root))
+    md_path.write_text(render_markdown(conf, title, run_dir, root))
     return [html_path, md_path]

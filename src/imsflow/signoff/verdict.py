@@ -61,7 +61,7 @@ def goals_scope(
         return False, "--no-goals"
     reasons = subset_reasons(tests, sims, configs)
     if reasons:
-        return False, "subset (" + ", ".join(reasons) + ")"
+        return False, "subset: " + " ".join(reasons)
     return True, ""
 
 
@@ -102,7 +102,7 @@ def judge(
         return Verdict(FAIL, passed + tail, False)
     if not goals_enforced:
         why = not_evaluated or "goals not enforced"
-        return Verdict(NOT_EVALUATED, f"{why}: goals not evaluated; {passed}", True)
+        return Verdict(NOT_EVALUATED, f"{why}; goals not evaluated; {passed}", True)
     if not all(goals_met):
         return Verdict(FAIL, f"{passed}, {met}", False)
     return Verdict(PASS, f"{passed}, {met}" if goals_met else passed, True)
