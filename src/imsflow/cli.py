@@ -25,6 +25,7 @@ from imsflow.mutate import cli as mutate_cli
 from imsflow.regress import launchers
 from imsflow.regress.merge import merge_runs
 from imsflow.regress.shard import Shard, select
+from imsflow.signoff import metadata
 
 
 def _sims(text: str) -> list[str]:
@@ -396,6 +397,7 @@ def _tool(args: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    metadata.note_command(argv)  # the report's "command line"
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in TOOLS:

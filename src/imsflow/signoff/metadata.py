@@ -28,6 +28,14 @@ __all__ = ["METADATA", "collect", "read", "tool_versions", "write"]
 
 METADATA = "metadata.json"
 
+_command: list[str] | None = None
+
+
+def note_command(argv: list[str]) -> None:
+    """The command line of this process as ``ims`` parsed it (default: ``sys.argv``)."""
+    global _command
+    _command = list(argv)
+
 
 def _first_line(cmd: list[str]) -> str | None:
     try:
@@ -72,7 +80,7 @@ def collect(
     root: Path, base_seed: int | None = None, argv: list[str] | None = None
 ) -> dict[str, Any]:
     """The metadata of a run started now (see the module doc)."""
-    args = sys.argv[1:] if argv is None else argv
+    args = (_command if _command is not None else sys.argv[1:]) if argv is None else argv
     return {
         **git_state(root),
         "base_seed": base_seed,
