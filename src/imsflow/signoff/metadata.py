@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from imsflow.core.gitinfo import git_state
+from imsflow.sim.tools import verilator_bin_dir
 
 __all__ = ["METADATA", "collect", "read", "tool_versions", "write"]
 
@@ -47,8 +48,6 @@ def _first_line(cmd: list[str]) -> str | None:
 
 
 def _verilator() -> str | None:
-    from imsflow.sim.tools import verilator_bin_dir
-
     bindir = verilator_bin_dir()
     exe = str(bindir / "verilator") if bindir else shutil.which("verilator")
     return _first_line([exe, "--version"]) if exe else None

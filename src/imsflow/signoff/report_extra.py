@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from imsflow.core.types import JobResult
+from imsflow.mutate.analysis import load_analysis
 from imsflow.signoff.codecov import CodeCoverage
 from imsflow.signoff.covexport import annotate
 
@@ -46,15 +47,18 @@ __all__ = [
 
 CSS = """
 .meta th{width:11em}.meta td{overflow-wrap:anywhere}
-td.text{min-width:18em;max-width:46em;overflow-wrap:break-word}
-table{max-width:100%}
+td.text{min-width:20em;max-width:46em;overflow-wrap:break-word}
+table{display:block;max-width:100%;overflow-x:auto}table.src{display:table}
 .src{border-collapse:collapse;font:12px/1.35 ui-monospace,Menlo,Consolas,monospace}
 .src td{border:none;padding:0 6px;white-space:pre-wrap;overflow-wrap:anywhere}
 .src td.ln,.src td.hit{text-align:right;color:#777;white-space:nowrap;user-select:none}
 .src tr.covered td.hit{background:#d9f2d9}.src tr.uncovered{background:#f8d0d0}
 .src tr.waived{background:#e8e8e8;color:#666}.src tr.waived td.hit{font-style:italic}
 .warn{color:#a40;font-weight:bold}
-@media (max-width:700px){body{margin:8px}td,th{padding:2px 4px}td.text{min-width:10em}}
+td.n{white-space:nowrap}td.ev{min-width:14em;overflow-wrap:anywhere}
+@media (max-width:700px){body{margin:8px}td,th{padding:2px 4px}td.text{min-width:12em}
+.verdict{display:block;width:max-content;margin-bottom:4px}
+.detail{margin-left:0}}
 """
 
 
@@ -134,7 +138,7 @@ def _rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def html_run(meta: dict[str, Any] | None) -> list[str]:
-    out = ["<h2>Run</h2>"]
+    out = ["<h2 id='run'>Run</h2>"]
     if meta is None:
         return [*out, "<p>No run metadata (metadata.json) in the run folder.</p>"]
     rows = "".join(
@@ -177,7 +181,7 @@ def html_jobs(jobs: Sequence[JobResult], run_dir: Path, root: Path | None) -> li
 
 
 def html_formal(root: Path, meta: dict[str, Any] | None) -> list[str]:
-    out = ["<h2>Formal (ims formal)</h2>"]
+    out = ["<h2 id='formal'>Formal (ims formal)</h2>"]
     found = latest(root / "build" / "formal", "status.json")
     if found is None:
         return [*out, "<p>No formal results (run <code>make formal</code>).</p>"]
@@ -227,7 +231,7 @@ def md_formal(root: Path) -> list[str]:
 
 
 def html_mutation(root: Path, meta: dict[str, Any] | None) -> list[str]:
-    out = ["<h2>Mutation testing (ims mutate)</h2>"]
+    out = ["<h2 id='mutation'>Mutation testing (ims mutate)</h2>"]
     found = latest(root / "build" / "mutate", "summary.json")
     if found is None:
         return [*out, "<p>No mutation results (run <code>make mutate</code>).</p>"]
@@ -246,6 +250,8 @@ def html_mutation(root: Path, meta: dict[str, Any] | None) -> list[str]:
         "killed + timed out over valid minus equivalent).</p>"
     )
     surv = data.get("survivors", [])
+    if not surv:
+        out.append("<p>No survivors in this run.</p>")
     if surv:
         rows = "".join(
             f"<tr><td><code>{_e(s.get('id'))}</code></td><td><code>{_e(s.get('before'))}</code> "
@@ -257,7 +263,31 @@ def html_mutation(root: Path, meta: dict[str, Any] | None) -> list[str]:
             "<table><tr><th>survivor</th><th>change</th><th>analysis</th><th>reason</th></tr>"
             f"{rows}</table>"
         )
+    out += _analysis_on_file(root)
     return out
+
+
+def _analysis_on_file(root: Path) -> list[str]:
+    """Every survivor analysed in docs/mutation_analysis.hjson (the last full campaign)."""
+    try:
+        analysis = load_analysis(root / "docs" / "mutation_analysis.hjson")
+    except (OSError, ValueError):
+        return []
+    entries = [{"id": k, **v} for k, v in analysis.items()]
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[str(e.get("verdict"))] = counts.get(str(e.get("verdict")), 0) + 1
+    rows = "".join(
+        f"<tr><td><code>{_e(e.get('id'))}</code></td><td>{_e(e.get('verdict'))}</td>"
+        f"<td class='text'>{_e(e.get('reason'))}</td></tr>"
+        for e in entries
+    )
+    what = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    return [
+        f"<details><summary>Survivor analysis on file (<code>docs/mutation_analysis.hjson</code>"
+        f", the last full campaign): {len(entries)} survivors, {_e(what)}</summary>",
+        f"<table><tr><th>mutant</th><th>verdict</th><th>reason</th></tr>{rows}</table></details>",
+    ]
 
 
 def md_mutation(root: Path) -> list[str]:
@@ -291,7 +321,7 @@ def html_source(cov: CodeCoverage | None) -> list[str]:
     if cov is None or not cov.inputs:
         return []
     out = [
-        "<h3>Annotated source</h3>",
+        "<h3 id='source'>Annotated source</h3>",
         "<p class='small'>Hits per line: the smallest count of the line/branch items on it "
         "(green: covered, red: an item on it not hit, grey: waived, with the reason on hover). "
         "The same data as <code>coverage/lcov.info</code> and <code>coverage/cobertura.xml"

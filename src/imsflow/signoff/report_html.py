@@ -181,6 +181,8 @@ text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}
 .detail{font-weight:bold;margin-left:8px}.note{background:#eef3f8;padding:6px 10px;
 border-left:4px solid #8aa}
 .NOT_RUN{background:#fff0c2}.UNCOVERED{background:#e6e6e6}.WAIVED{background:#dde8f6}
+td>span.PASS,td>span.FAIL,td>span.NOT_RUN,td>span.UNCOVERED,td>span.WAIVED,
+td>span.MET,td>span.MISSED,td>span.INFO,td.id{white-space:nowrap}.nav{font-size:13px}
 .verdict{display:inline-block;padding:4px 14px;font-weight:bold;border-radius:4px}
 .bar{display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle;
 margin-right:6px}.bar span{display:block;height:10px;background:#4a4}.bar span.lo{background:#d84}
@@ -239,9 +241,10 @@ def render_html(
         f'<p><span class="verdict {_verdict(conf).css}">SIGN-OFF: {_e(_verdict(conf).word)}'
         f'</span> <span class="detail">{_e(_verdict(conf).detail)}</span></p><p>'
         f'<span class="small">generated {_e(time.strftime("%Y-%m-%d %H:%M:%S"))}; testplan '
-        f"{_e(conf.plan.path or conf.plan.name)}</span></p>",
+        f"{_e(_shown_path(conf.plan.path, root) or conf.plan.name)}</span></p>",
+        _NAV,
         *(report_extra.html_run(meta) if run_dir is not None else []),
-        "<h2>Sign-off goals</h2>",
+        "<h2 id='goals'>Sign-off goals</h2>",
         _table(
             ["goal", "target", "actual", "status", "why"],
             [
@@ -266,7 +269,7 @@ def render_html(
             "them.</p>",
         )
     p += [
-        "<h2>Jobs</h2>",
+        "<h2 id='jobs'>Jobs</h2>",
         _table(
             ["simulator", "config", "passed", "failed"],
             [[s, c, str(ok), str(bad)] for s, c, ok, bad in _job_groups(conf.jobs)],
@@ -279,8 +282,8 @@ def render_html(
     if named:
         p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
     p += _html_failures(failure_buckets(conf.jobs), run_dir, root)
-    p += ["<h2>Spec-conformance matrix</h2>", _html_matrix(conf)]
-    p += ["<h2>Testpoints</h2>", _html_testpoints(conf)]
+    p += ["<h2 id='matrix'>Spec-conformance matrix</h2>", _html_matrix(conf)]
+    p += ["<h2 id='testpoints'>Testpoints</h2>", _html_testpoints(conf)]
     p += _html_funcov(conf, fgoal)
     p += _html_codecov(conf, lgoal)
     p += report_extra.html_source(conf.codecov)
@@ -301,12 +304,42 @@ def _log_cell(log: str, run_dir: Path | None, root: Path | None) -> str:
     return f"<a href='{_e(href)}'><code>{_e(href)}</code></a>"
 
 
+_NAV = (
+    "<p class='nav'>"
+    + " &middot; ".join(
+        f"<a href='#{i}'>{t}</a>"
+        for i, t in (
+            ("run", "run"),
+            ("goals", "goals"),
+            ("jobs", "jobs"),
+            ("matrix", "conformance matrix"),
+            ("testpoints", "testpoints"),
+            ("funcov", "functional coverage"),
+            ("codecov", "code coverage"),
+            ("source", "annotated source"),
+            ("formal", "formal"),
+            ("mutation", "mutation"),
+        )
+    )
+    + "</p>"
+)
+
+
+def _shown_path(path: Path | None, root: Path | None) -> str:
+    if path is None:
+        return ""
+    if root is not None and Path(path).resolve().is_relative_to(root.resolve()):
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    return str(path)
+
+
 def _html_failures(
     buckets: Sequence[Bucket], run_dir: Path | None = None, root: Path | None = None
 ) -> list[str]:
     if not buckets:
         return []
-    out = [f"<h2>Failures ({sum(len(b.jobs) for b in buckets)} jobs, {len(buckets)} buckets)</h2>"]
+    n_jobs = sum(len(b.jobs) for b in buckets)
+    out = [f"<h2 id='failures'>Failures ({n_jobs} jobs, {len(buckets)} buckets)</h2>"]
     for b in buckets:
         named = f" &mdash; names {_e(', '.join(b.rules))}" if b.rules else ""
         out.append(f"<details open><summary><b>x{len(b.jobs)}</b> <code>{_e(b.signature)}</code>")
@@ -339,17 +372,17 @@ def _html_matrix(conf: Conformance) -> str:
         ev += [f"<span class='small'>{_e(e.name)}</span> {_bar(e.pct)}" for e in r.coverpoints]
         rows.append(
             [
-                f"<td><b>{_e(r.rule.id)}</b></td>",
+                f"<td class='id'><b>{_e(r.rule.id)}</b></td>",
+                f"<td class='small text'>{_e(r.rule.text)}</td>",  # in full, wrapped
                 f"<td>{_status(r.status)}</td>",
                 f"<td>{tps or _no_testpoint(r.waiver)}</td>",
                 f"<td class='n'>{passed}/{jobs}</td>",
-                f"<td>{'<br>'.join(ev)}</td>",
-                f"<td class='small text'>{_e(r.rule.text)}</td>",
+                f"<td class='ev'>{'<br>'.join(ev)}</td>",
             ]
         )
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("rule", "status", "testpoints", "jobs passed", "coverage evidence", "text")
+        for h in ("rule", "text", "status", "testpoints", "jobs passed", "coverage evidence")
     )
     return f"<table><tr>{head}</tr>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table>"
 
@@ -386,7 +419,7 @@ def _html_testpoints(conf: Conformance) -> str:
 
 
 def _html_funcov(conf: Conformance, goal: float) -> list[str]:
-    out = ["<h2>Functional coverage</h2>"]
+    out = ["<h2 id='funcov'>Functional coverage</h2>"]
     f = conf.funcov
     if f is None or not f.files:
         out.append("<p>No functional coverage exported.</p>")
@@ -432,7 +465,7 @@ def _html_funcov(conf: Conformance, goal: float) -> list[str]:
 
 
 def _html_codecov(conf: Conformance, goal: float) -> list[str]:
-    out = ["<h2>Code coverage (Verilator)</h2>"]
+    out = ["<h2 id='codecov'>Code coverage (Verilator)</h2>"]
     c = conf.codecov
     if c is None or not c.inputs:
         out.append("<p>No code coverage collected (run with --coverage on Verilator).</p>")
