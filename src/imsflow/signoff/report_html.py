@@ -31,7 +31,7 @@ from imsflow.signoff.conformance import (
     JobResult,
     failure_buckets,
 )
-from imsflow.signoff.verdict import Verdict, judge
+from imsflow.signoff.verdict import NOT_RUN_STATUSES, Verdict, judge
 
 __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"]
 
@@ -58,12 +58,20 @@ def _ev(e: Evidence) -> str:
     return f"{e.name} {_pct(e.pct)}"
 
 
-def _job_groups(jobs: Sequence[JobResult]) -> list[tuple[str, str, int, int]]:
+def _job_groups(jobs: Sequence[JobResult]) -> list[tuple[str, str, int, int, int]]:
+    """(simulator, config, passed, failed, not run) per simulator x configuration."""
     groups: dict[tuple[str, str], list[JobResult]] = defaultdict(list)
     for j in jobs:
         groups[(j.sim, j.config)].append(j)
     return [
-        (s, c, sum(j.ok for j in js), sum(not j.ok for j in js)) for (s, c), js in groups.items()
+        (
+            s,
+            c,
+            sum(j.ok for j in js),
+            sum(not j.ok and j.status not in NOT_RUN_STATUSES for j in js),
+            sum(j.status in NOT_RUN_STATUSES for j in js),
+        )
+        for (s, c), js in groups.items()
     ]
 
 
@@ -271,8 +279,8 @@ def render_html(
     p += [
         "<h2 id='jobs'>Jobs</h2>",
         _table(
-            ["simulator", "config", "passed", "failed"],
-            [[s, c, str(ok), str(bad)] for s, c, ok, bad in _job_groups(conf.jobs)],
+            ["simulator", "config", "passed", "failed", "not run"],
+            [[s, c, str(ok), str(bad), str(nr)] for s, c, ok, bad, nr in _job_groups(conf.jobs)],
         ),
         *(report_extra.html_jobs(conf.jobs, run_dir, root) if run_dir is not None else []),
         f"<p>testpoints: {_e(_counts(conf, 'testpoints'))}<br>rules: "
@@ -566,7 +574,7 @@ def render_markdown(
         ],
     )
     out += ["", "## Jobs", ""]
-    out += _md_table(["simulator", "config", "passed", "failed"], _job_groups(conf.jobs))
+    out += _md_table(["simulator", "config", "passed", "failed", "not run"], _job_groups(conf.jobs))
     out += ["", f"testpoints: {_counts(conf, 'testpoints')}; rules: {_counts(conf, 'rules')}"]
     buckets = failure_buckets(conf.jobs)
     if buckets:
