@@ -3,12 +3,16 @@
 // WREADY together in the cycle the core takes it: the write's commit edge (IMS-012).
 // A read is offered when the R slot will be free; its data comes from the core one
 // clock after the AR handshake. One B and one R response at most (IMS-014).
+//
+// Tools depend on internal names of this file (mutants named by source text in tests/,
+// docs/mutation_analysis.hjson): see docs/rtl-internals.md before renaming or moving a line.
 `default_nettype none
 
 module ims_axil_slave (
     input  wire        clk,
     input  wire        rst_n,
 
+    // ---------------------------------------------------------------- AXI4-Lite slave
     input  wire [15:0] s_axil_awaddr,
     input  wire [2:0]  s_axil_awprot,
     input  wire        s_axil_awvalid,
@@ -29,7 +33,7 @@ module ims_axil_slave (
     output reg         s_axil_rvalid,
     input  wire        s_axil_rready,
 
-    // to the core
+    // ---------------------------------------------------------------- register access (ims_core)
     output wire        wr_req,
     output wire [15:2] wr_addr,
     output wire [31:0] wr_data,
@@ -44,6 +48,9 @@ module ims_axil_slave (
     input  wire [31:0] rd_data,
     input  wire        rd_slverr
 );
+
+    // AXI4-Lite response codes
+    localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10;
 
     assign wr_req  = s_axil_awvalid && s_axil_wvalid && (!s_axil_bvalid || s_axil_bready);
     assign wr_addr = s_axil_awaddr[15:2];
@@ -63,20 +70,20 @@ module ims_axil_slave (
     always @(posedge clk) begin
         if (!rst_n) begin
             s_axil_bvalid <= 1'b0;
-            s_axil_bresp  <= 2'b00;
+            s_axil_bresp  <= RESP_OKAY;
             s_axil_rvalid <= 1'b0;
-            s_axil_rresp  <= 2'b00;
+            s_axil_rresp  <= RESP_OKAY;
             s_axil_rdata  <= 32'd0;
         end else begin
             if (wr_grant) begin
                 s_axil_bvalid <= 1'b1;
-                s_axil_bresp  <= wr_slverr ? 2'b10 : 2'b00;
+                s_axil_bresp  <= wr_slverr ? RESP_SLVERR : RESP_OKAY;
             end else if (s_axil_bready) begin
                 s_axil_bvalid <= 1'b0;
             end
             if (rd_done) begin
                 s_axil_rvalid <= 1'b1;
-                s_axil_rresp  <= rd_slverr ? 2'b10 : 2'b00;
+                s_axil_rresp  <= rd_slverr ? RESP_SLVERR : RESP_OKAY;
                 s_axil_rdata  <= rd_data;
             end else if (s_axil_rready) begin
                 s_axil_rvalid <= 1'b0;

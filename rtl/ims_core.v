@@ -9,20 +9,28 @@
 // error with ERR_INT_ENABLE, or that opens a table, holds stage 0 for one clock so that
 // its raise or its flush (ims_flush) comes before any later step (IMS-080).
 //
-// Entry storage (IMS-093): tab[gi] = {pasid, pasid_en, data, addr_hi, addr_lo[31:2]};
-// flg[g] = {valid[63:0], mask[63:0], pend[63:0]} for the 64 entries of group g.
-// MSI-X entries use groups 0..MG-1, IMS entries groups MG..GT-1 (gi = MG*64 + handle).
+// Entry storage (IMS-093): tab[gi] = {pasid, pasid_en, data, addr_hi, addr_lo[31:2]} (the
+// table RAM, TAB_W bits); flg[g] = {valid[63:0], mask[63:0], pend[63:0]} (the flag RAM, the
+// "flag word" of the 64 entries of group g; names flg_*). MSI-X entries use groups
+// 0..MSIX_GROUPS-1, IMS entries groups MSIX_GROUPS..GROUPS-1 (gi = IMS_TAB_BASE + handle).
+// Names: flg_* = the flag word, flush_* = the flush (ims_flush); ctrl_reg / wr_ctrl_reg = the
+// CTRL register, ent_* / wr_entry_ctrl = an entry's fields and its control dword.
 // grp_init[g] (flip-flops, one per group) tells whether flg[g] was ever written since
 // reset; a clear bit reads as the reset value, so reset takes one clock (IMS-011).
+//
+// Tools depend on internal names of this file (formal probes of src/imsmodel/formal.py,
+// mutants named by source text in tests/, docs/mutation_analysis.hjson): see
+// docs/rtl-internals.md before renaming or moving a signal.
 `default_nettype none
 
 module ims_core #(
-    parameter integer IMS_ENTRIES  = 64,
-    parameter integer MSIX_ENTRIES = 9
+    parameter integer IMS_ENTRIES  = 64,   // 1..2048
+    parameter integer MSIX_ENTRIES = 9     // 1..256
 ) (
     input  wire        clk,
     input  wire        rst_n,
 
+    // ---------------------------------------------------------------- register access (ims_axil_slave)
     input  wire        wr_req,
     input  wire [15:2] wr_addr,
     input  wire [31:0] wr_data,
@@ -37,6 +45,7 @@ module ims_core #(
     output reg  [31:0] rd_data,
     output wire        rd_slverr,
 
+    // ---------------------------------------------------------------- device events
     input  wire        evt_valid,
     output wire        evt_ready,
     input  wire        evt_ims,
@@ -44,6 +53,7 @@ module ims_core #(
     input  wire        evt_pasid_valid,
     input  wire [19:0] evt_pasid,
 
+    // ---------------------------------------------------------------- messages (ims_msg_out)
     output wire        push_valid,
     output wire [63:2] push_addr,
     output wire [31:0] push_data,
@@ -52,6 +62,7 @@ module ims_core #(
     output wire        push_raise,
     input  wire [2:0]  free,
 
+    // ---------------------------------------------------------------- B errors (ims_msg_out)
     input  wire        berr_valid,
     input  wire [10:0] berr_index,
     input  wire        berr_ims,
@@ -60,72 +71,112 @@ module ims_core #(
     input  wire [31:0] msg_count
 );
 
-    localparam integer N    = IMS_ENTRIES;
-    localparam integer M    = MSIX_ENTRIES;
-    localparam integer MG   = (M + 63) / 64;
-    localparam integer NG   = (N + 63) / 64;
-    localparam integer GT   = MG + NG;
-    localparam integer GW   = (GT > 1) ? $clog2(GT) : 1;
-    localparam integer TD   = MG * 64 + N;
-    localparam integer TW   = $clog2(TD);
-    localparam integer TABW = 115;
+    // ------------------------------------------------------------------ parameter checks
+`ifndef SYNTHESIS
+    initial begin
+        if (IMS_ENTRIES < 1 || IMS_ENTRIES > 2048) begin
+            $error("ims_core: IMS_ENTRIES=%0d out of range 1..2048", IMS_ENTRIES);
+            $finish;
+        end
+        if (MSIX_ENTRIES < 1 || MSIX_ENTRIES > 256) begin
+            $error("ims_core: MSIX_ENTRIES=%0d out of range 1..256", MSIX_ENTRIES);
+            $finish;
+        end
+    end
+`endif
 
-    localparam [31:0] ID_VALUE = 32'h494D5301;
-    localparam [15:0] N16      = N[15:0];
-    localparam integer M1     = M - 1;
-    localparam [10:0] M11      = M1[10:0];
-    localparam [8:0]  M9       = M[8:0];
-    localparam [8:0]  MG9      = MG[8:0];
-    localparam [8:0]  NG9      = NG[8:0];
-    localparam integer GT1    = GT - 1;
-    localparam integer MGT    = MG * 64;
-    localparam [31:0] CAP_VALUE = {1'b1, 4'b0000, M11, N16};
-    localparam [GW-1:0] MG_G   = MG[GW-1:0];
-    localparam [GW-1:0] LAST_G = GT1[GW-1:0];
-    localparam [TW-1:0] MG_T   = MGT[TW-1:0];
+    // ------------------------------------------------------------------ sizes
+    localparam integer GROUP_SIZE    = 64;   // entries per flag word (one 192-bit flag RAM word)
+    localparam integer MSIX_GROUPS   = (MSIX_ENTRIES + 63) / 64;   // flag words of the MSI-X table
+    localparam integer IMS_GROUPS    = (IMS_ENTRIES + 63) / 64;    // flag words of the IMS
+    localparam integer GROUPS        = MSIX_GROUPS + IMS_GROUPS;   // flag RAM depth
+    localparam integer GROUP_W       = (GROUPS > 1) ? $clog2(GROUPS) : 1;   // flag RAM address
+    localparam integer IMS_TAB_BASE  = MSIX_GROUPS * GROUP_SIZE;   // table index of IMS entry 0
+    localparam integer TAB_DEPTH     = IMS_TAB_BASE + IMS_ENTRIES;  // table RAM depth
+    localparam integer TAB_AW        = $clog2(TAB_DEPTH);           // table RAM address
+    localparam integer TAB_W         = 115;  // table word: {pasid, pasid_en, data, addr_hi, addr_lo[31:2]}
+    localparam integer FLG_W         = 3 * GROUP_SIZE;   // flag word: {valid, mask, pend}
+    // fields of a flag word and of a table word
+    localparam integer FLG_PEND_LSB  = 0;
+    localparam integer FLG_MASK_LSB  = GROUP_SIZE;
+    localparam integer FLG_VALID_LSB = 2 * GROUP_SIZE;
+    localparam integer ENT_LO_LSB    = 0;    // addr_lo[31:2], 30 bits
+    localparam integer ENT_HI_LSB    = 30;   // addr_hi, 32 bits
+    localparam integer ENT_DATA_LSB  = 62;   // data, 32 bits
+    localparam integer ENT_PEN_BIT   = 94;   // PASID_EN
+    localparam integer ENT_PASID_LSB = 95;   // PASID, 20 bits
+    localparam integer MSIX_LAST     = MSIX_ENTRIES - 1;
+    localparam integer LAST_GROUP    = GROUPS - 1;
+
+    // the same values at the widths they are compared or concatenated at
+    localparam [15:0]         IMS_ENTRIES_16  = IMS_ENTRIES[15:0];    // handle / entry compare
+    localparam [8:0]          MSIX_ENTRIES_9  = MSIX_ENTRIES[8:0];    // MSI-X entry compare
+    localparam [10:0]         MSIX_LAST_11    = MSIX_LAST[10:0];      // CAP[26:16]
+    localparam [8:0]          MSIX_GROUPS_9   = MSIX_GROUPS[8:0];     // MSI-X PBA QWORD compare
+    localparam [8:0]          IMS_GROUPS_9    = IMS_GROUPS[8:0];      // IMS PBA QWORD compare
+    localparam [GROUP_W-1:0]  IMS_GROUP0_G    = MSIX_GROUPS[GROUP_W-1:0];   // first IMS group
+    localparam [GROUP_W-1:0]  LAST_GROUP_G    = LAST_GROUP[GROUP_W-1:0];
+    localparam [TAB_AW-1:0]   IMS_TAB_BASE_T  = IMS_TAB_BASE[TAB_AW-1:0];
+
+    // register values
+    localparam [31:0] ID_VALUE  = 32'h494D5301;
+    localparam [31:0] CAP_VALUE = {1'b1, 4'b0000, MSIX_LAST_11, IMS_ENTRIES_16};
+
+    // register-space regions (address bits [14:12] below 0x8000; 0x8000.. is the IMS)
+    localparam [2:0] RGN_REGS = 3'd0, RGN_MSIX_TAB = 3'd1, RGN_MSIX_PBA = 3'd2, RGN_IMS_PBA = 3'd3;
+    // register byte offsets: last mapped register, the one hole below it
+    localparam [11:0] REG_LAST_OFFSET = 12'h020, REG_HOLE_OFFSET = 12'h00C;
+    // register indices (byte offset [5:2])
+    localparam [3:0] REG_ID = 4'd0, REG_CAP = 4'd1, REG_CTRL = 4'd2, REG_ERR_STATUS = 4'd4,
+                     REG_ERR_INFO = 4'd5, REG_ERR_PASID = 4'd6, REG_ERR_COUNT = 4'd7,
+                     REG_MSG_COUNT = 4'd8;
+    // dwords of a table entry (byte offset [3:2])
+    localparam [1:0] DW_ADDR_LO = 2'd0, DW_ADDR_HI = 2'd1, DW_DATA = 2'd2, DW_CTRL = 2'd3;
+    // round-robin: the last of write / read / event granted
+    localparam [1:0] RR_WRITE = 2'd0, RR_READ = 2'd1, RR_EVENT = 2'd2;
 
     // step kinds
-    localparam [2:0] OP_W = 3'd0, OP_R = 3'd1, OP_E = 3'd2, OP_B = 3'd3, OP_RAISE = 3'd4,
-                     OP_FL = 3'd5;
-    // register-space regions
-    localparam [2:0] K_REG = 3'd0, K_MTAB = 3'd1, K_MPBA = 3'd2, K_IPBA = 3'd3,
-                     K_ITAB = 3'd4, K_NONE = 3'd5;
+    localparam [2:0] OP_WRITE = 3'd0, OP_READ = 3'd1, OP_EVENT = 3'd2, OP_BERR = 3'd3,
+                     OP_RAISE = 3'd4, OP_FLUSH = 3'd5;
+    // decoded register-space kinds
+    localparam [2:0] K_REGS = 3'd0, K_MSIX_TAB = 3'd1, K_MSIX_PBA = 3'd2, K_IMS_PBA = 3'd3,
+                     K_IMS_TAB = 3'd4, K_NONE = 3'd5;
     // error codes (IMS-054)
     localparam [7:0] E_NONE = 8'h00, E_MSG_WRITE_FAILED = 8'h01, E_IMS_DISABLED = 8'h02,
                      E_MSIX_DISABLED = 8'h03, E_INVALID_HANDLE = 8'h19,
                      E_PASID_MISMATCH = 8'h1A;
 
     // ------------------------------------------------------------------ state
-    reg  [3:0]  ctrl;            // {ERR_INT_ENABLE, IMS_ENABLE, MSIX_FUNC_MASK, MSIX_ENABLE}
+    reg  [3:0]  ctrl_reg;        // CTRL: {ERR_INT_ENABLE, IMS_ENABLE, MSIX_FUNC_MASK, MSIX_ENABLE}
     reg         err_valid, err_ovf;
     reg  [7:0]  err_code;
     reg  [17:0] err_info;
     reg  [19:0] err_pasid;
     reg  [31:0] err_count;
     reg         raise_req;
-    reg  [GT-1:0] grp_init;
-    reg  [1:0]  rr_last;         // last of W/R/E granted: 0 W, 1 R, 2 E
+    reg  [GROUPS-1:0] grp_init;  // flag word g written since reset
+    reg  [1:0]  rr_last;         // last of write / read / event granted (RR_*)
 
-    wire msix_en  = ctrl[0];
-    wire func_msk = ctrl[1];
-    wire ims_en   = ctrl[2];
-    wire eie      = ctrl[3];
-    wire msix_open = msix_en && !func_msk;
-    wire ims_open  = ims_en;
+    wire msix_en    = ctrl_reg[0];
+    wire func_msk   = ctrl_reg[1];
+    wire ims_en     = ctrl_reg[2];
+    wire err_int_en = ctrl_reg[3];
+    wire msix_open  = msix_en && !func_msk;
+    wire ims_open   = ims_en;
 
     // ------------------------------------------------------------------ stage 1 regs
     reg          s1_valid;
     reg  [2:0]   s1_op;
     reg  [2:0]   s1_kind;
-    reg  [3:0]   s1_reg;         // register index, offset[5:2]
-    reg  [TW-1:0] s1_gi;
-    reg  [GW-1:0] s1_g;
+    reg  [3:0]   s1_reg;         // register index (REG_*), offset[5:2]
+    reg  [TAB_AW-1:0]  s1_gi;   // table RAM index
+    reg  [GROUP_W-1:0] s1_g;    // flag RAM index (group)
     reg  [31:0]  s1_wdata;
     reg  [3:0]   s1_strb;
     reg          s1_ims;
     reg          s1_inr;
     reg  [15:0]  s1_handle;      // event handle; entry index for the other steps
-    wire [1:0]   s1_dw   = s1_reg[1:0];   // table dword
+    wire [1:0]   s1_dw   = s1_reg[1:0];   // table dword (DW_*)
     wire         s1_half = s1_reg[0];     // PBA dword
     wire [10:0]  s1_index = s1_handle[10:0];
     reg          s1_pv;
@@ -134,19 +185,19 @@ module ims_core #(
     wire         s1_hold;
     wire         s1_push;
     wire         s1_flush;
-    wire         fl_active, fl_cur_valid;
-    wire [GW-1:0] fl_cur_g;
-    wire [5:0]   fl_cur_b;
+    wire         flush_active, flush_cur_valid;   // the flush (ims_flush) and its cursor
+    wire [GROUP_W-1:0] flush_cur_g;
+    wire [5:0]   flush_cur_b;
 
     // ------------------------------------------------------------------ stage 0: arbiter
     // A flush (from the write that starts it until its last visit) admits only its own
     // visits and B errors; a raise waits for the flush to end (IMS-063).
     wire msg_room   = (free > {2'b00, s1_push});
-    wire flush_mode = fl_active || s1_flush;
+    wire flush_mode = flush_active || s1_flush;
 
     // nothing is granted while rst_n = 0, so no ready output is 1 in reset (IMS-010)
     wire g_berr    = rst_n && berr_valid && !s1_hold && (flush_mode || !raise_req);
-    wire g_fl      = rst_n && flush_mode && fl_cur_valid && msg_room && !g_berr;
+    wire g_flush   = rst_n && flush_mode && flush_cur_valid && msg_room && !g_berr;
     wire g_raise   = rst_n && !flush_mode && !s1_hold && raise_req && msg_room;
     wire others_ok = rst_n && !flush_mode && !s1_hold && !raise_req && !berr_valid;
 
@@ -154,18 +205,18 @@ module ims_core #(
     wire req_r = rd_req;
     wire req_e = evt_valid && msg_room;
 
-    wire pick_w = req_w && (rr_last == 2'd2 || (rr_last == 2'd1 && !req_e) ||
-                            (rr_last == 2'd0 && !req_r && !req_e));
-    wire pick_r = req_r && (rr_last == 2'd0 || (rr_last == 2'd2 && !req_w) ||
-                            (rr_last == 2'd1 && !req_e && !req_w));
-    wire pick_e = req_e && (rr_last == 2'd1 || (rr_last == 2'd0 && !req_r) ||
-                            (rr_last == 2'd2 && !req_w && !req_r));
+    wire pick_w = req_w && (rr_last == RR_EVENT || (rr_last == RR_READ && !req_e) ||
+                            (rr_last == RR_WRITE && !req_r && !req_e));
+    wire pick_r = req_r && (rr_last == RR_WRITE || (rr_last == RR_EVENT && !req_w) ||
+                            (rr_last == RR_READ && !req_e && !req_w));
+    wire pick_e = req_e && (rr_last == RR_READ || (rr_last == RR_WRITE && !req_r) ||
+                            (rr_last == RR_EVENT && !req_w && !req_r));
 
     assign wr_grant  = others_ok && pick_w;
     assign rd_grant  = others_ok && pick_r;
     assign evt_ready = others_ok && pick_e;
     assign berr_take = g_berr;
-    wire   s0_valid  = wr_grant || rd_grant || evt_ready || g_berr || g_raise || g_fl;
+    wire   s0_valid  = wr_grant || rd_grant || evt_ready || g_berr || g_raise || g_flush;
 
     // ------------------------------------------------------------------ stage 0: decode
     wire [15:0] a16 = wr_grant ? {wr_addr, 2'b00} : {rd_addr, 2'b00};
@@ -177,29 +228,29 @@ module ims_core #(
         d_mapped = 1'b0;
         d_i      = 11'd0;
         if (a16[15]) begin
-            d_kind   = K_ITAB;
+            d_kind   = K_IMS_TAB;
             d_i      = a16[14:4];
-            d_mapped = ({5'd0, a16[14:4]} < N16);
+            d_mapped = ({5'd0, a16[14:4]} < IMS_ENTRIES_16);
         end else begin
             case (a16[14:12])
-                3'd0: begin
-                    d_kind   = K_REG;
-                    d_mapped = (a16[11:0] <= 12'h020) && (a16[11:0] != 12'h00C);
+                RGN_REGS: begin
+                    d_kind   = K_REGS;
+                    d_mapped = (a16[11:0] <= REG_LAST_OFFSET) && (a16[11:0] != REG_HOLE_OFFSET);
                 end
-                3'd1: begin
-                    d_kind   = K_MTAB;
+                RGN_MSIX_TAB: begin
+                    d_kind   = K_MSIX_TAB;
                     d_i      = {3'd0, a16[11:4]};
-                    d_mapped = ({1'b0, a16[11:4]} < M9);
+                    d_mapped = ({1'b0, a16[11:4]} < MSIX_ENTRIES_9);
                 end
-                3'd2: begin
-                    d_kind   = K_MPBA;
+                RGN_MSIX_PBA: begin
+                    d_kind   = K_MSIX_PBA;
                     d_i      = {2'd0, a16[11:3]};
-                    d_mapped = (a16[11:3] < MG9);
+                    d_mapped = (a16[11:3] < MSIX_GROUPS_9);
                 end
-                3'd3: begin
-                    d_kind   = K_IPBA;
+                RGN_IMS_PBA: begin
+                    d_kind   = K_IMS_PBA;
                     d_i      = {2'd0, a16[11:3]};
-                    d_mapped = (a16[11:3] < NG9);
+                    d_mapped = (a16[11:3] < IMS_GROUPS_9);
                 end
                 default: d_kind = K_NONE;
             endcase
@@ -212,60 +263,58 @@ module ims_core #(
     assign wr_slverr = !d_mapped;
 
     // a flush visit's table and entry index
-    wire          fl_ims   = (fl_cur_g >= MG_G);
-    wire [GW-1:0] fl_lg    = fl_ims ? fl_cur_g - MG_G : fl_cur_g;
-    wire [GW+16:0] fl_index = {11'd0, fl_lg, fl_cur_b};
+    wire                flush_ims     = (flush_cur_g >= IMS_GROUP0_G);
+    wire [GROUP_W-1:0]  flush_local_g = flush_ims ? flush_cur_g - IMS_GROUP0_G : flush_cur_g;
+    wire [GROUP_W+16:0] flush_index   = {11'd0, flush_local_g, flush_cur_b};
 
-    wire e_inr = evt_ims ? (evt_handle < N16) : (evt_handle < {7'd0, M9});
+    wire e_inr = evt_ims ? (evt_handle < IMS_ENTRIES_16) : (evt_handle < {7'd0, MSIX_ENTRIES_9});
 
     // global table index and group of the step
-    reg  [TW-1:0] s0_gi;
-    reg  [GW-1:0] s0_g;
-    reg  [10:0]   s0_index;
-    reg  [TW+10:0] wide_gi;
+    reg  [TAB_AW-1:0]  s0_gi;
+    reg  [GROUP_W-1:0] s0_g;
+    reg  [10:0]        s0_index;
+    reg  [TAB_AW+10:0] wide_gi;
     always @(*) begin
-        wide_gi  = {(TW+11){1'b0}};
-        s0_g     = {GW{1'b0}};
+        wide_gi  = {(TAB_AW+11){1'b0}};
+        s0_g     = {GROUP_W{1'b0}};
         s0_index = 11'd0;
-        if (g_fl) begin
-            wide_gi  = {{(TW+5-GW){1'b0}}, fl_cur_g, fl_cur_b};
-            s0_index = fl_index[10:0];
+        if (g_flush) begin
+            wide_gi  = {{(TAB_AW+5-GROUP_W){1'b0}}, flush_cur_g, flush_cur_b};
+            s0_index = flush_index[10:0];
         end else if (evt_ready) begin
             s0_index = evt_handle[10:0];
             if (e_inr) begin
-                wide_gi = {{TW{1'b0}}, evt_handle[10:0]};
+                wide_gi = {{TAB_AW{1'b0}}, evt_handle[10:0]};
                 if (evt_ims) begin
-                    wide_gi = wide_gi + {11'd0, MG_T};
+                    wide_gi = wide_gi + {11'd0, IMS_TAB_BASE_T};
                 end
             end
         end else if (wr_grant || rd_grant) begin
             s0_index = d_i;
             case (d_kind)
-                K_MTAB: wide_gi = {{TW{1'b0}}, d_i};
-                K_ITAB: wide_gi = {{TW{1'b0}}, d_i} + {11'd0, MG_T};
-                default: wide_gi = {(TW+11){1'b0}};
+                K_MSIX_TAB: wide_gi = {{TAB_AW{1'b0}}, d_i};
+                K_IMS_TAB:  wide_gi = {{TAB_AW{1'b0}}, d_i} + {11'd0, IMS_TAB_BASE_T};
+                default:    wide_gi = {(TAB_AW+11){1'b0}};
             endcase
         end
-        s0_gi = wide_gi[TW-1:0];
-        s0_g  = wide_gi[GW+5:6];
-        if (d_kind == K_MPBA && (wr_grant || rd_grant)) begin
-            s0_g = d_i[GW-1:0];
-        end else if (d_kind == K_IPBA && (wr_grant || rd_grant)) begin
-            s0_g = d_i[GW-1:0] + MG_G;
+        s0_gi = wide_gi[TAB_AW-1:0];
+        s0_g  = wide_gi[GROUP_W+5:6];
+        if (d_kind == K_MSIX_PBA && (wr_grant || rd_grant)) begin
+            s0_g = d_i[GROUP_W-1:0];
+        end else if (d_kind == K_IMS_PBA && (wr_grant || rd_grant)) begin
+            s0_g = d_i[GROUP_W-1:0] + IMS_GROUP0_G;
         end
     end
 
-
     // ------------------------------------------------------------------ storage
-    wire [TABW-1:0] tab_q;
-    wire [191:0]    flg_q;
-    wire            tab_we;
-    wire [TABW-1:0] tab_wdata;
-    wire            s1_flg_we;
-    wire [191:0]    s1_flg_wdata;
+    wire [TAB_W-1:0] tab_q;          // table RAM word (entry)
+    wire [FLG_W-1:0] flg_q;          // flag RAM word (the entry's group)
+    wire             tab_we;
+    wire [TAB_W-1:0] tab_wdata;
+    wire             s1_flg_we;
+    wire [FLG_W-1:0] s1_flg_wdata;
 
-
-    ims_ram #(.WIDTH(TABW), .DEPTH(TD), .AW(TW)) u_tab (
+    ims_ram #(.WIDTH(TAB_W), .DEPTH(TAB_DEPTH), .AW(TAB_AW)) u_tab (
         .clk   (clk),
         .we    (tab_we),
         .waddr (s1_gi),
@@ -275,7 +324,7 @@ module ims_core #(
         .rdata (tab_q)
     );
 
-    ims_ram #(.WIDTH(192), .DEPTH(GT), .AW(GW)) u_flg (
+    ims_ram #(.WIDTH(FLG_W), .DEPTH(GROUPS), .AW(GROUP_W)) u_flg (
         .clk   (clk),
         .we    (s1_flg_we),
         .waddr (s1_g),
@@ -286,33 +335,36 @@ module ims_core #(
     );
 
     // ------------------------------------------------------------------ stage 1: entry view
-    wire        g_init  = grp_init[s1_g];
-    wire [63:0] fl_valid = g_init ? flg_q[191:128] : 64'd0;
-    wire [63:0] fl_mask  = g_init ? flg_q[127:64]  : {64{1'b1}};
-    wire [63:0] fl_pend  = g_init ? flg_q[63:0]    : 64'd0;
-    wire [5:0]  b        = s1_gi[5:0];
-    wire [63:0] onehot   = 64'd1 << b;
-    wire        e_valid  = fl_valid[b];
-    wire        e_mask   = fl_mask[b];
-    wire        e_pend   = fl_pend[b];
-    wire [TABW-1:0] ent  = e_valid ? tab_q : {TABW{1'b0}};
-    wire [31:0] e_lo     = {ent[29:0], 2'b00};
-    wire [31:0] e_hi     = ent[61:30];
-    wire [31:0] e_data   = ent[93:62];
-    wire        e_pen    = ent[94];
-    wire [19:0] e_pasid  = ent[114:95];
-    wire        t_is_ims = (s1_kind == K_ITAB);
-    wire [31:0] e_ctrl   = t_is_ims ? {e_pasid, 8'd0, e_pen, 2'b00, e_mask}
-                                    : {31'd0, e_mask};
+    // the flag word of the step's group (valid / mask / pending bit of its 64 entries)
+    wire        s1_grp_init   = grp_init[s1_g];
+    wire [63:0] flg_valid     = s1_grp_init ? flg_q[FLG_VALID_LSB +: GROUP_SIZE] : 64'd0;
+    wire [63:0] flg_mask      = s1_grp_init ? flg_q[FLG_MASK_LSB +: GROUP_SIZE] : {64{1'b1}};
+    wire [63:0] flg_pend      = s1_grp_init ? flg_q[FLG_PEND_LSB +: GROUP_SIZE] : 64'd0;
+    wire [5:0]  s1_bit        = s1_gi[5:0];   // the entry's bit in its flag word
+    wire [63:0] s1_bit_onehot = 64'd1 << s1_bit;
+    wire        e_valid  = flg_valid[s1_bit];
+    wire        e_mask   = flg_mask[s1_bit];
+    wire        e_pend   = flg_pend[s1_bit];
+    // the entry (ent_*: fields, e_*: as the spec names them)
+    wire [TAB_W-1:0] ent = e_valid ? tab_q : {TAB_W{1'b0}};
+    wire [31:0] e_lo     = {ent[ENT_LO_LSB +: 30], 2'b00};
+    wire [31:0] e_hi     = ent[ENT_HI_LSB +: 32];
+    wire [31:0] e_data   = ent[ENT_DATA_LSB +: 32];
+    wire        e_pen    = ent[ENT_PEN_BIT];
+    wire [19:0] e_pasid  = ent[ENT_PASID_LSB +: 20];
+    wire        t_is_ims = (s1_kind == K_IMS_TAB);
+    // the entry's control dword as read (MASK; IMS: PASID_EN, PASID)
+    wire [31:0] ent_ctrl_dw = t_is_ims ? {e_pasid, 8'd0, e_pen, 2'b00, e_mask}
+                                       : {31'd0, e_mask};
 
-    wire is_w     = s1_valid && (s1_op == OP_W);
-    wire is_r     = s1_valid && (s1_op == OP_R);
-    wire is_e     = s1_valid && (s1_op == OP_E);
-    wire is_b     = s1_valid && (s1_op == OP_B);
+    wire is_w     = s1_valid && (s1_op == OP_WRITE);
+    wire is_r     = s1_valid && (s1_op == OP_READ);
+    wire is_e     = s1_valid && (s1_op == OP_EVENT);
+    wire is_b     = s1_valid && (s1_op == OP_BERR);
     wire is_raise = s1_valid && (s1_op == OP_RAISE);
-    wire is_fl    = s1_valid && (s1_op == OP_FL);
+    wire is_flush = s1_valid && (s1_op == OP_FLUSH);
     // a flush visit sends the entry when it is pending and unmasked (IMS-032, IMS-035)
-    wire fl_send  = is_fl && e_pend && !e_mask;
+    wire flush_send = is_flush && e_pend && !e_mask;
 
     // ------------------------------------------------------------------ stage 1: events
     reg [7:0] ev_code;
@@ -343,79 +395,81 @@ module ims_core #(
 
     // ------------------------------------------------------------------ stage 1: writes
     wire [31:0] bytemask = {{8{s1_strb[3]}}, {8{s1_strb[2]}}, {8{s1_strb[1]}}, {8{s1_strb[0]}}};
-    wire        w_tab    = is_w && (s1_kind == K_MTAB || s1_kind == K_ITAB);
+    wire        wr_entry = is_w && (s1_kind == K_MSIX_TAB || s1_kind == K_IMS_TAB);
     reg  [31:0] cur_dw;
     always @(*) begin
         case (s1_dw)
-            2'd0:    cur_dw = e_lo;
-            2'd1:    cur_dw = e_hi;
-            2'd2:    cur_dw = e_data;
-            default: cur_dw = e_ctrl;
+            DW_ADDR_LO: cur_dw = e_lo;
+            DW_ADDR_HI: cur_dw = e_hi;
+            DW_DATA:    cur_dw = e_data;
+            default:    cur_dw = ent_ctrl_dw;   // DW_CTRL
         endcase
     end
-    wire [31:0] merged   = (cur_dw & ~bytemask) | (s1_wdata & bytemask);
-    wire        w_ctrl   = w_tab && (s1_dw == 2'd3);
-    wire [29:0] n_lo     = (s1_dw == 2'd0) ? merged[31:2] : ent[29:0];
-    wire [31:0] n_hi     = (s1_dw == 2'd1) ? merged : e_hi;
-    wire [31:0] n_data   = (s1_dw == 2'd2) ? merged : e_data;
-    wire        n_pen    = (w_ctrl && t_is_ims) ? merged[3] : e_pen;
-    wire [19:0] n_pasid  = (w_ctrl && t_is_ims) ? merged[31:12] : e_pasid;
-    wire        n_mask   = w_ctrl ? merged[0] : e_mask;
-    wire        w_open   = t_is_ims ? ims_open : msix_open;
-    wire        unmask_send = w_ctrl && e_mask && !n_mask && e_pend && w_open;   // IMS-031
+    wire [31:0] merged         = (cur_dw & ~bytemask) | (s1_wdata & bytemask);
+    wire        wr_entry_ctrl  = wr_entry && (s1_dw == DW_CTRL);   // entry control dword
+    wire [29:0] ent_lo_next    = (s1_dw == DW_ADDR_LO) ? merged[31:2] : ent[ENT_LO_LSB +: 30];
+    wire [31:0] ent_hi_next    = (s1_dw == DW_ADDR_HI) ? merged : e_hi;
+    wire [31:0] ent_data_next  = (s1_dw == DW_DATA) ? merged : e_data;
+    wire        ent_pen_next   = (wr_entry_ctrl && t_is_ims) ? merged[3] : e_pen;
+    wire [19:0] ent_pasid_next = (wr_entry_ctrl && t_is_ims) ? merged[31:12] : e_pasid;
+    wire        ent_mask_next  = wr_entry_ctrl ? merged[0] : e_mask;
+    wire        entry_tab_open = t_is_ims ? ims_open : msix_open;
+    wire        unmask_send    = wr_entry_ctrl && e_mask && !ent_mask_next && e_pend &&
+                                 entry_tab_open;   // IMS-031
 
-    assign tab_we    = w_tab;
-    assign tab_wdata = {n_pasid, n_pen, n_data, n_hi, n_lo};
+    assign tab_we    = wr_entry;
+    assign tab_wdata = {ent_pasid_next, ent_pen_next, ent_data_next, ent_hi_next, ent_lo_next};
 
-    assign s1_flg_we    = w_tab || t_pend || fl_send;
-    wire [63:0] n_valid = w_tab ? (fl_valid | onehot) : fl_valid;
-    wire [63:0] n_maskv = w_tab ? ((fl_mask & ~onehot) | (n_mask ? onehot : 64'd0)) : fl_mask;
-    wire [63:0] n_pendv = t_pend ? (fl_pend | onehot)
-                        : ((unmask_send || fl_send) ? (fl_pend & ~onehot) : fl_pend);
-    assign s1_flg_wdata = {n_valid, n_maskv, n_pendv};
+    assign s1_flg_we    = wr_entry || t_pend || flush_send;
+    wire [63:0] flg_valid_next = wr_entry ? (flg_valid | s1_bit_onehot) : flg_valid;
+    wire [63:0] flg_mask_next  = wr_entry ? ((flg_mask & ~s1_bit_onehot) |
+                                             (ent_mask_next ? s1_bit_onehot : 64'd0)) : flg_mask;
+    wire [63:0] flg_pend_next  = t_pend ? (flg_pend | s1_bit_onehot)
+                               : ((unmask_send || flush_send) ? (flg_pend & ~s1_bit_onehot) : flg_pend);
+    assign s1_flg_wdata = {flg_valid_next, flg_mask_next, flg_pend_next};
 
     // CTRL and the flushes it starts (IMS-032)
-    wire        w_reg    = is_w && (s1_kind == K_REG);
-    wire        w_ctl    = w_reg && (s1_reg == 4'd2) && s1_strb[0];
-    wire [3:0]  n_ctrl   = s1_wdata[3:0];
-    wire        open_msix = w_ctl && !msix_open && (n_ctrl[0] && !n_ctrl[1]);
-    wire        open_ims  = w_ctl && !ims_open && n_ctrl[2];
+    wire        wr_register = is_w && (s1_kind == K_REGS);
+    wire        wr_ctrl_reg = wr_register && (s1_reg == REG_CTRL) && s1_strb[0];   // CTRL
+    wire [3:0]  ctrl_next   = s1_wdata[3:0];
+    wire        open_msix = wr_ctrl_reg && !msix_open && (ctrl_next[0] && !ctrl_next[1]);
+    wire        open_ims  = wr_ctrl_reg && !ims_open && ctrl_next[2];
     assign      s1_flush  = open_msix || open_ims;
-    wire [GW-1:0] fl_first = open_msix ? {GW{1'b0}} : MG_G;
-    wire [GW-1:0] fl_last  = open_ims ? LAST_G : MG_G - {{(GW-1){1'b0}}, 1'b1};
+    wire [GROUP_W-1:0] flush_first_g = open_msix ? {GROUP_W{1'b0}} : IMS_GROUP0_G;
+    wire [GROUP_W-1:0] flush_last_g  = open_ims ? LAST_GROUP_G : IMS_GROUP0_G - {{(GROUP_W-1){1'b0}}, 1'b1};
 
     // error logging (IMS-050..053, IMS-060)
     wire        log_err  = (is_e && ev_err) || is_b;
     wire [7:0]  log_code = is_b ? E_MSG_WRITE_FAILED : ev_code;
     wire [17:0] log_info = {is_e && s1_pv, s1_ims, s1_handle};
     wire [19:0] log_pasid = (is_e && s1_pv) ? s1_pasid : 20'd0;
-    wire        s1_raise = log_err && !err_valid && eie;
+    wire        s1_raise = log_err && !err_valid && err_int_en;
 
     assign s1_hold = s1_raise;
 
     // messages: events, unmask, raise and flush visits, all from stage 1
-    assign s1_push    = t_send || unmask_send || fl_send;
+    assign s1_push    = t_send || unmask_send || flush_send;
     assign push_valid = s1_push;
-    assign push_addr  = {e_hi, ent[29:0]};
+    assign push_addr  = {e_hi, ent[ENT_LO_LSB +: 30]};
     assign push_data  = e_data;
     assign push_index = s1_index;
     assign push_ims   = s1_ims || t_is_ims;
     assign push_raise = is_raise;
 
-    ims_flush #(.GW(GW)) u_flush (
+    ims_flush #(.GROUP_W(GROUP_W)) u_flush (
         .clk         (clk),
         .rst_n       (rst_n),
         .start       (s1_flush),
-        .start_first (fl_first),
-        .start_last  (fl_last),
-        .visit       (is_fl),
+        .start_first (flush_first_g),
+        .start_last  (flush_last_g),
+        .visit       (is_flush),
         .visit_g     (s1_g),
-        .visit_cand  (n_pendv & ~fl_mask),
-        .take        (g_fl),
-        .active      (fl_active),
-        .cur_valid   (fl_cur_valid),
-        .cur_g       (fl_cur_g),
-        .cur_b       (fl_cur_b)
+        .visit_cand  (flg_pend_next & ~flg_mask),
+        .take        (g_flush),
+        .active      (flush_active),
+        .cur_valid   (flush_cur_valid),
+        .cur_g       (flush_cur_g),
+        .cur_b       (flush_cur_b)
     );
 
     // ------------------------------------------------------------------ stage 1: reads
@@ -425,21 +479,21 @@ module ims_core #(
     always @(*) begin
         rd_data = 32'd0;
         case (s1_kind)
-            K_REG: begin
+            K_REGS: begin
                 case (s1_reg)
-                    4'd0: rd_data = ID_VALUE;
-                    4'd1: rd_data = CAP_VALUE;
-                    4'd2: rd_data = {28'd0, ctrl};
-                    4'd4: rd_data = {16'd0, err_code, 6'd0, err_ovf, err_valid};
-                    4'd5: rd_data = {14'd0, err_info};
-                    4'd6: rd_data = {12'd0, err_pasid};
-                    4'd7: rd_data = err_count;
-                    4'd8: rd_data = msg_count;
+                    REG_ID:        rd_data = ID_VALUE;
+                    REG_CAP:       rd_data = CAP_VALUE;
+                    REG_CTRL:      rd_data = {28'd0, ctrl_reg};
+                    REG_ERR_STATUS: rd_data = {16'd0, err_code, 6'd0, err_ovf, err_valid};
+                    REG_ERR_INFO:  rd_data = {14'd0, err_info};
+                    REG_ERR_PASID: rd_data = {12'd0, err_pasid};
+                    REG_ERR_COUNT: rd_data = err_count;
+                    REG_MSG_COUNT: rd_data = msg_count;
                     default: rd_data = 32'd0;
                 endcase
             end
-            K_MTAB, K_ITAB: rd_data = cur_dw;
-            K_MPBA, K_IPBA: rd_data = s1_half ? fl_pend[63:32] : fl_pend[31:0];
+            K_MSIX_TAB, K_IMS_TAB: rd_data = cur_dw;
+            K_MSIX_PBA, K_IMS_PBA: rd_data = s1_half ? flg_pend[63:32] : flg_pend[31:0];
             default: rd_data = 32'd0;
         endcase
     end
@@ -447,22 +501,22 @@ module ims_core #(
     // ------------------------------------------------------------------ sequential
     reg [2:0] s0_op;
     always @(*) begin
-        if (g_berr)        s0_op = OP_B;
+        if (g_berr)        s0_op = OP_BERR;
         else if (g_raise)  s0_op = OP_RAISE;
-        else if (g_fl)     s0_op = OP_FL;
-        else if (wr_grant) s0_op = OP_W;
-        else if (rd_grant) s0_op = OP_R;
-        else               s0_op = OP_E;
+        else if (g_flush)     s0_op = OP_FLUSH;
+        else if (wr_grant) s0_op = OP_WRITE;
+        else if (rd_grant) s0_op = OP_READ;
+        else               s0_op = OP_EVENT;
     end
 
     always @(posedge clk) begin
         if (!rst_n) begin
             s1_valid  <= 1'b0;
-            s1_op     <= OP_E;
+            s1_op     <= OP_EVENT;
             s1_kind   <= K_NONE;
             s1_reg    <= 4'd0;
-            s1_gi     <= {TW{1'b0}};
-            s1_g      <= {GW{1'b0}};
+            s1_gi     <= {TAB_AW{1'b0}};
+            s1_g      <= {GROUP_W{1'b0}};
             s1_wdata  <= 32'd0;
             s1_strb   <= 4'd0;
             s1_ims    <= 1'b0;
@@ -470,7 +524,7 @@ module ims_core #(
             s1_handle <= 16'd0;
             s1_pv     <= 1'b0;
             s1_pasid  <= 20'd0;
-            ctrl      <= 4'd0;
+            ctrl_reg  <= 4'd0;
             err_valid <= 1'b0;
             err_ovf   <= 1'b0;
             err_code  <= 8'd0;
@@ -478,15 +532,15 @@ module ims_core #(
             err_pasid <= 20'd0;
             err_count <= 32'd0;
             raise_req <= 1'b0;
-            grp_init  <= {GT{1'b0}};
+            grp_init  <= {GROUPS{1'b0}};
             rr_last   <= 2'd0;
         end else begin
             // ---- stage 0 -> stage 1
             s1_valid <= s0_valid;
             s1_op    <= s0_op;
-            if (wr_grant) rr_last <= 2'd0;
-            if (rd_grant) rr_last <= 2'd1;
-            if (evt_ready) rr_last <= 2'd2;
+            if (wr_grant) rr_last <= RR_WRITE;
+            if (rd_grant) rr_last <= RR_READ;
+            if (evt_ready) rr_last <= RR_EVENT;
             if (g_raise) raise_req <= 1'b0;
             s1_kind   <= (wr_grant || rd_grant) ? d_kind : K_NONE;
             s1_reg    <= a16[5:2];
@@ -494,7 +548,7 @@ module ims_core #(
             s1_g      <= s0_g;
             s1_wdata  <= wr_data;
             s1_strb   <= wr_strb;
-            s1_ims    <= g_berr ? berr_ims : (g_fl ? fl_ims : (evt_ready && evt_ims));
+            s1_ims    <= g_berr ? berr_ims : (g_flush ? flush_ims : (evt_ready && evt_ims));
             s1_inr    <= e_inr;
             s1_handle <= evt_ready ? evt_handle : {5'd0, g_berr ? berr_index : s0_index};
             s1_pv     <= evt_pasid_valid;
@@ -504,10 +558,10 @@ module ims_core #(
             if (s1_flg_we) begin
                 grp_init[s1_g] <= 1'b1;
             end
-            if (w_ctl) begin
-                ctrl <= n_ctrl;
+            if (wr_ctrl_reg) begin
+                ctrl_reg <= ctrl_next;
             end
-            if (w_reg && s1_reg == 4'd4 && s1_strb[0]) begin   // ERR_STATUS, IMS-027
+            if (wr_register && s1_reg == REG_ERR_STATUS && s1_strb[0]) begin   // IMS-027
                 if (s1_wdata[0]) begin
                     err_valid <= 1'b0;
                     err_code  <= 8'd0;
@@ -525,7 +579,7 @@ module ims_core #(
                     err_code  <= log_code;
                     err_info  <= log_info;
                     err_pasid <= log_pasid;
-                    if (eie) begin
+                    if (err_int_en) begin
                         raise_req <= 1'b1;
                     end
                 end else begin
@@ -536,7 +590,7 @@ module ims_core #(
     end
 
     // bits of the step that a kind does not use
-    wire unused_ok = &{1'b0, wide_gi[TW+10:TW], fl_index[GW+16:11]};
+    wire unused_ok = &{1'b0, wide_gi[TAB_AW+10:TAB_AW], flush_index[GROUP_W+16:11]};
 
 endmodule
 

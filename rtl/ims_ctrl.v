@@ -6,6 +6,9 @@
 //   ims_axil_slave  register port handshakes and responses
 //   ims_core        step pipeline: arbitration, registers, rules, errors (+ ims_flush, ims_ram)
 //   ims_msg_out     message queue and AXI4-Lite write master
+//
+// Tools depend on internal names below this module (formal probes of src/imsmodel/formal.py
+// name dut.u_core.* and dut.u_msg.*): see docs/rtl-internals.md before renaming an instance.
 `default_nettype none
 
 module ims_ctrl #(
@@ -15,6 +18,7 @@ module ims_ctrl #(
     input  wire        clk,
     input  wire        rst_n,
 
+    // ---------------------------------------------------------------- AXI4-Lite slave: registers and tables
     input  wire [15:0] s_axil_awaddr,
     input  wire [2:0]  s_axil_awprot,
     input  wire        s_axil_awvalid,
@@ -35,6 +39,7 @@ module ims_ctrl #(
     output wire        s_axil_rvalid,
     input  wire        s_axil_rready,
 
+    // ---------------------------------------------------------------- device events
     input  wire        evt_valid,
     output wire        evt_ready,
     input  wire        evt_ims,
@@ -42,6 +47,7 @@ module ims_ctrl #(
     input  wire        evt_pasid_valid,
     input  wire [19:0] evt_pasid,
 
+    // ---------------------------------------------------------------- AXI4-Lite master: messages
     output wire [63:0] m_axil_awaddr,
     output wire [2:0]  m_axil_awprot,
     output wire        m_axil_awvalid,
@@ -55,17 +61,24 @@ module ims_ctrl #(
     output wire        m_axil_bready
 );
 
+    // ------------------------------------------------------------------ parameter checks
     // IMS-001: parameter ranges (checked when simulating; the Python runner checks before building)
 `ifndef SYNTHESIS
     initial begin
-        if (IMS_ENTRIES < 1 || IMS_ENTRIES > 2048 || MSIX_ENTRIES < 1 || MSIX_ENTRIES > 256) begin
-            $display("ERROR: ims_ctrl: IMS_ENTRIES=%0d (1..2048) MSIX_ENTRIES=%0d (1..256) out of range",
-                     IMS_ENTRIES, MSIX_ENTRIES);
+        if (IMS_ENTRIES < 1 || IMS_ENTRIES > 2048) begin
+            $error("ims_ctrl: IMS_ENTRIES=%0d out of range 1..2048", IMS_ENTRIES);
+            $finish;
+        end
+        if (MSIX_ENTRIES < 1 || MSIX_ENTRIES > 256) begin
+            $error("ims_ctrl: MSIX_ENTRIES=%0d out of range 1..256", MSIX_ENTRIES);
             $finish;
         end
     end
 `endif
 
+    // ------------------------------------------------------------------ internal connections
+
+    // register access: ims_axil_slave <-> ims_core
     wire        wr_req, wr_grant, wr_slverr;
     wire [15:2] wr_addr;
     wire [31:0] wr_data;
@@ -74,6 +87,7 @@ module ims_ctrl #(
     wire [15:2] rd_addr;
     wire [31:0] rd_data;
 
+    // messages and B errors: ims_core <-> ims_msg_out
     wire        push_valid, push_ims, push_raise;
     wire [63:2] push_addr;
     wire [31:0] push_data;
@@ -159,7 +173,9 @@ module ims_ctrl #(
         .msg_count       (msg_count)
     );
 
-    ims_msg_out u_msg (
+    ims_msg_out #(
+        .OST_DEPTH (16)
+    ) u_msg (
         .clk            (clk),
         .rst_n          (rst_n),
         .push_valid     (push_valid),

@@ -6,72 +6,93 @@
 // next group, or ends the flush after the last group. So a flush of P entries over G
 // groups takes about P + G visits, one per clock. While `active` the core takes no
 // register access and no event (IMS-085); B errors may still come between visits.
+//
+// Tools depend on internal names of this file (formal probes of src/imsmodel/formal.py, the
+// mutation analysis in docs/mutation_analysis.hjson): see docs/rtl-internals.md before
+// renaming or moving a signal.
 `default_nettype none
 
 module ims_flush #(
-    parameter integer GW = 1
+    parameter integer GROUP_W = 1   // group index width (flag RAM address), 1..6
 ) (
-    input  wire          clk,
-    input  wire          rst_n,
+    input  wire               clk,
+    input  wire               rst_n,
 
-    input  wire          start,          // a write opens a table this clock (stage 1)
-    input  wire [GW-1:0] start_first,
-    input  wire [GW-1:0] start_last,
+    // ---------------------------------------------------------------- start (ims_core stage 1)
+    input  wire               start,         // a write opens a table this clock (stage 1)
+    input  wire [GROUP_W-1:0] start_first,
+    input  wire [GROUP_W-1:0] start_last,
 
-    input  wire          visit,          // stage 1 holds a flush visit this clock
-    input  wire [GW-1:0] visit_g,
-    input  wire [63:0]   visit_cand,     // remaining candidates of visit_g after the visit
-    input  wire          take,           // the core issues the cursor this clock
+    // ---------------------------------------------------------------- visit (ims_core stage 1)
+    input  wire               visit,         // stage 1 holds a flush visit this clock
+    input  wire [GROUP_W-1:0] visit_g,
+    input  wire [63:0]        visit_cand,    // remaining candidates of visit_g after the visit
+    input  wire               take,          // the core issues the cursor this clock
 
-    output reg           active,
-    output wire          cur_valid,      // the cursor, as the core may issue it this clock
-    output wire [GW-1:0] cur_g,
-    output wire [5:0]    cur_b
+    // ---------------------------------------------------------------- flush state and cursor
+    output reg                active,
+    output wire               cur_valid,     // the cursor, as the core may issue it this clock
+    output wire [GROUP_W-1:0] cur_g,
+    output wire [5:0]         cur_b
 );
 
-    reg          c_valid;
-    reg [GW-1:0] c_g;
-    reg [5:0]    c_b;
-    reg [GW-1:0] last;
+    // ------------------------------------------------------------------ parameter checks
+`ifndef SYNTHESIS
+    initial begin
+        // 1..6: 2048 IMS + 256 MSI-X entries are 36 groups of 64
+        if (GROUP_W < 1 || GROUP_W > 6) begin
+            $error("ims_flush: GROUP_W=%0d out of range 1..6", GROUP_W);
+            $finish;
+        end
+    end
+`endif
+
+    localparam integer GROUP_SIZE = 64;   // entries per group (bits of visit_cand)
+
+    reg               held_valid;   // the cursor held from the last clock
+    reg [GROUP_W-1:0] held_g;
+    reg [5:0]         held_b;
+    reg [GROUP_W-1:0] last_g;       // last group of the flush under way
 
     // lowest remaining candidate
     reg  [5:0]  low_idx;
     integer i;
     always @(*) begin
         low_idx = 6'd0;
-        for (i = 63; i >= 0; i = i - 1) begin
+        for (i = GROUP_SIZE - 1; i >= 0; i = i - 1) begin
             if (visit_cand[i]) begin
                 low_idx = i[5:0];
             end
         end
     end
-    wire          more_here = (visit_cand != 64'd0);
-    wire          more_grp  = (visit_g != last);
-    wire          n_valid   = more_here || more_grp;
-    wire [GW-1:0] n_g       = more_here ? visit_g : visit_g + {{(GW-1){1'b0}}, 1'b1};
-    wire [5:0]    n_b       = more_here ? low_idx : 6'd0;
+    // the cursor after this visit
+    wire               more_here  = (visit_cand != 64'd0);
+    wire               more_grp   = (visit_g != last_g);
+    wire               next_valid = more_here || more_grp;
+    wire [GROUP_W-1:0] next_g     = more_here ? visit_g : visit_g + {{(GROUP_W-1){1'b0}}, 1'b1};
+    wire [5:0]         next_b     = more_here ? low_idx : 6'd0;
 
-    assign cur_valid = start ? 1'b1 : (visit ? n_valid : c_valid);
-    assign cur_g     = start ? start_first : (visit ? n_g : c_g);
-    assign cur_b     = start ? 6'd0 : (visit ? n_b : c_b);
+    assign cur_valid = start ? 1'b1 : (visit ? next_valid : held_valid);
+    assign cur_g     = start ? start_first : (visit ? next_g : held_g);
+    assign cur_b     = start ? 6'd0 : (visit ? next_b : held_b);
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            active  <= 1'b0;
-            c_valid <= 1'b0;
-            c_g     <= {GW{1'b0}};
-            c_b     <= 6'd0;
-            last    <= {GW{1'b0}};
+            active     <= 1'b0;
+            held_valid <= 1'b0;
+            held_g     <= {GROUP_W{1'b0}};
+            held_b     <= 6'd0;
+            last_g     <= {GROUP_W{1'b0}};
         end else begin
             if (start) begin
                 active <= 1'b1;
-                last   <= start_last;
-            end else if (visit && !n_valid) begin
+                last_g <= start_last;
+            end else if (visit && !next_valid) begin
                 active <= 1'b0;
             end
-            c_valid <= cur_valid && !take;
-            c_g     <= cur_g;
-            c_b     <= cur_b;
+            held_valid <= cur_valid && !take;
+            held_g     <= cur_g;
+            held_b     <= cur_b;
         end
     end
 

@@ -238,7 +238,11 @@ RULE_MUTANTS = {
     # IMS-070: message WVALID while no message is queued, dropped again without WREADY
     "maxi": ("ims_msg_out.v", "wire w_pending  =", "ne_to_eq"),
     # IMS-032/034: an unmask that sends the pending message no longer clears the pending bit
-    "episode": ("ims_core.v", "((unmask_send || fl_send) ? (fl_pend & ~onehot)", "or_to_and"),
+    "episode": (
+        "ims_core.v",
+        "((unmask_send || flush_send) ? (flg_pend & ~s1_bit_onehot)",
+        "or_to_and",
+    ),
 }
 
 

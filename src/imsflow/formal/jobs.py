@@ -79,7 +79,8 @@ class FormalJob:
 
 
 _CORE = "dut.u_core"
-# DUT internals that the P-EPISODE lemmas name (formal/ims_formal_tb.v, IMS_FORMAL_EPISODE_LEMMAS)
+# DUT internals that the P-EPISODE lemmas name (formal/ims_formal_lemmas.vh, under
+# IMS_FORMAL_EPISODE_LEMMAS); the one list of RTL names tools depend on: docs/rtl-internals.md
 EPISODE_PROBES: tuple[tuple[str, str], ...] = (
     ("h_flg0", f"{_CORE}.u_flg.mem[0]"),
     ("h_flg1", f"{_CORE}.u_flg.mem[1]"),
@@ -96,22 +97,22 @@ EPISODE_PROBES: tuple[tuple[str, str], ...] = (
     ("h_tab_we", f"{_CORE}.u_tab.we"),
     ("h_tab_waddr", f"{_CORE}.u_tab.waddr"),
     ("h_tab_wdata", f"{_CORE}.u_tab.wdata"),
-    ("h_ctrl", f"{_CORE}.ctrl"),
-    ("h_n_ctrl", f"{_CORE}.n_ctrl"),
-    ("h_w_ctl", f"{_CORE}.w_ctl"),
+    ("h_ctrl_reg", f"{_CORE}.ctrl_reg"),
+    ("h_ctrl_next", f"{_CORE}.ctrl_next"),
+    ("h_wr_ctrl_reg", f"{_CORE}.wr_ctrl_reg"),
     ("h_push", f"{_CORE}.s1_push"),
     ("h_push_data", f"{_CORE}.push_data"),
     ("h_s1_flush", f"{_CORE}.s1_flush"),
-    ("h_fl_first", f"{_CORE}.fl_first"),
-    ("h_fl_last", f"{_CORE}.fl_last"),
-    ("h_fl_active", f"{_CORE}.u_flush.active"),
-    ("h_fl_cur_valid", f"{_CORE}.u_flush.cur_valid"),
-    ("h_fl_cur_g", f"{_CORE}.u_flush.cur_g"),
-    ("h_fl_cur_b", f"{_CORE}.u_flush.cur_b"),
-    ("h_fl_lastr", f"{_CORE}.u_flush.last"),
-    ("h_fl_c_valid", f"{_CORE}.u_flush.c_valid"),
-    ("h_fl_c_g", f"{_CORE}.u_flush.c_g"),
-    ("h_is_fl", f"{_CORE}.is_fl"),
+    ("h_flush_first_g", f"{_CORE}.flush_first_g"),
+    ("h_flush_last_g", f"{_CORE}.flush_last_g"),
+    ("h_walk_active", f"{_CORE}.u_flush.active"),
+    ("h_walk_cur_valid", f"{_CORE}.u_flush.cur_valid"),
+    ("h_walk_cur_g", f"{_CORE}.u_flush.cur_g"),
+    ("h_walk_cur_b", f"{_CORE}.u_flush.cur_b"),
+    ("h_walk_last_g", f"{_CORE}.u_flush.last_g"),
+    ("h_walk_held_valid", f"{_CORE}.u_flush.held_valid"),
+    ("h_walk_held_g", f"{_CORE}.u_flush.held_g"),
+    ("h_is_flush", f"{_CORE}.is_flush"),
     ("h_s1_g", f"{_CORE}.s1_g"),
     ("h_s1_valid", f"{_CORE}.s1_valid"),
     ("h_s1_op", f"{_CORE}.s1_op"),
@@ -119,10 +120,10 @@ EPISODE_PROBES: tuple[tuple[str, str], ...] = (
     ("h_q1", "dut.u_msg.q_data[1]"),
     ("h_q2", "dut.u_msg.q_data[2]"),
     ("h_q3", "dut.u_msg.q_data[3]"),
-    ("h_wr", "dut.u_msg.wr"),
-    ("h_wp", "dut.u_msg.wp"),
-    ("h_awp", "dut.u_msg.awp"),
-    ("h_cp", "dut.u_msg.cp"),
+    ("h_q_wr", "dut.u_msg.q_wr"),
+    ("h_q_w", "dut.u_msg.q_w"),
+    ("h_q_aw", "dut.u_msg.q_aw"),
+    ("h_q_cpl", "dut.u_msg.q_cpl"),
 )
 
 JOBS: dict[str, FormalJob] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from imsflow.mutate.mutants import MutantResult, code_part, enumerate_mutants
+from imsflow.mutate.mutants import Mutant, MutantResult, code_part, enumerate_mutants, sources
 
 
 def load_analysis(path: Path) -> dict[str, dict[str, str]]:
@@ -31,7 +31,7 @@ def stale_analysis(path: Path, rtl_dir: Path) -> dict[str, str]:
         return {}
     import hjson
 
-    lines = {p.name: p.read_text().splitlines() for p in rtl_dir.glob("*.v")}
+    lines = {name: p.read_text().splitlines() for name, p in sources(rtl_dir)}
     ids = {m.id for m in enumerate_mutants(rtl_dir)}
     problems: dict[str, str] = {}
     for item in hjson.loads(path.read_text()).get("survivors", []):
@@ -47,6 +47,16 @@ def stale_analysis(path: Path, rtl_dir: Path) -> dict[str, str]:
         if text != code:
             problems[mid] = f"the line is now {text!r}, the analysis is of {code!r}"
     return problems
+
+
+def _change(m: Mutant) -> str:
+    """The change as one table cell (a design mutant may span lines)."""
+
+    def one(t: str) -> str:
+        t = " ".join(t.split()).replace("|", "\\|")
+        return f"`{t[:57] + '...' if len(t) > 60 else t}`"
+
+    return f"{one(m.before)} -> {one(m.after) if m.after else '(removed)'}"
 
 
 def score(results: Sequence[MutantResult], analysis: dict[str, dict[str, str]]) -> dict[str, int]:
@@ -85,7 +95,5 @@ def render(
             a = analysis.get(m.id)
             note = f"{a['verdict']}: {a['reason']}" if a else "NOT ANALYSED"
         note = note.replace("|", "\\|")
-        lines.append(
-            f"| `{m.id}` | `{m.before}` -> `{m.after or '(removed)'}` | {r.status} | {note} |"
-        )
+        lines.append(f"| `{m.id}` | {_change(m)} | {r.status} | {note} |")
     return "\n".join(lines) + "\n", pct

@@ -15,7 +15,14 @@ from imsflow.core.defaults import SIMULATORS
 from imsflow.core.paths import project_root
 from imsflow.core.types import Config
 from imsflow.mutate.analysis import load_analysis, render, stale_analysis
-from imsflow.mutate.mutants import MutantResult, enumerate_mutants, select
+from imsflow.mutate.mutants import (
+    FAMILIES,
+    GROUPS,
+    MutantResult,
+    enumerate_mutants,
+    resolve_operators,
+    select,
+)
 from imsflow.mutate.run import run_mutant
 from imsflow.mutate.summary import write_summary
 from imsflow.sim.tools import check_simulator
@@ -39,6 +46,27 @@ def configure(ap: argparse.ArgumentParser) -> None:
         help="mutants to run, spread evenly over all (0: all; %(default)s)",
     )
     ap.add_argument("--only", help="regex on mutant ids (file:line:col:op)")
+    ap.add_argument(
+        "--operators",
+        default="",
+        help="comma-separated operator families ("
+        + ", ".join(FAMILIES)
+        + "), groups ("
+        + ", ".join(GROUPS)
+        + ") or single operators (and_to_or, swap_branches, ...); default: all",
+    )
+    ap.add_argument(
+        "--rtl",
+        "--filelist",
+        dest="rtl",
+        type=Path,
+        help="mutate another implementation, given as a .f file list (default: rtl/*.v)",
+    )
+    ap.add_argument(
+        "--analysis",
+        type=Path,
+        help="survivor analysis (default: docs/mutation_analysis.hjson for rtl/, none for --rtl)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0, help="per simulation (s)")
@@ -51,22 +79,42 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """`ims mutate` with parsed arguments (``ap`` reports usage errors)."""
     if args.count < 0 or args.jobs < 1 or args.timeout <= 0:
         ap.error("--count must be >= 0, --jobs >= 1 and --timeout > 0")
+    try:
+        operators = resolve_operators(args.operators)
+    except ValueError as exc:
+        ap.error(str(exc))
     root = project_root()
-    rtl_dir = root / "rtl"
-    chosen = select(enumerate_mutants(rtl_dir), args.count, args.only)
+    if args.rtl is not None and not args.rtl.is_file():
+        ap.error(f"--rtl {args.rtl}: no such file list")
+    rtl_dir = args.rtl.resolve() if args.rtl is not None else root / "rtl"
+    problems: list[str] = []
+    try:
+        every = enumerate_mutants(rtl_dir, operators, problems)
+    except (OSError, ValueError) as exc:
+        ap.error(f"cannot read the sources: {exc}")
+    for p in problems:
+        print(f"design operators skip: {p}", file=sys.stderr)
+    chosen = select(every, args.count, args.only)
     if args.list:
         for m in chosen:
-            print(f"{m.id}  {m.before!r} -> {m.after!r}")
+            print(f"{m.id}  {m.family:13}  {m.describe()}")
+        per_family = {f: sum(m.family == f for m in chosen) for f in FAMILIES}
+        summary = ", ".join(f"{f} {n}" for f, n in per_family.items() if n)
+        print(f"{len(chosen)} mutants: {summary}", file=sys.stderr)
         return 0
     if not chosen:
         ap.error("no mutant selected")
     check_simulator(args.sim)
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
-    analysis_path = root / "docs" / "mutation_analysis.hjson"
-    stale = stale_analysis(analysis_path, rtl_dir)
-    for mid, why in stale.items():
-        print(f"stale survivor analysis, not applied: {mid}: {why}", file=sys.stderr)
-    analysis = {k: v for k, v in load_analysis(analysis_path).items() if k not in stale}
+    analysis: dict[str, dict[str, str]] = {}
+    analysis_path = args.analysis
+    if analysis_path is None and args.rtl is None:
+        analysis_path = root / "docs" / "mutation_analysis.hjson"
+    if analysis_path is not None:  # the repository's analysis names mutants of rtl/ only
+        stale = stale_analysis(analysis_path, rtl_dir)
+        for mid, why in stale.items():
+            print(f"stale survivor analysis, not applied: {mid}: {why}", file=sys.stderr)
+        analysis = {k: v for k, v in load_analysis(analysis_path).items() if k not in stale}
     args.out.mkdir(parents=True, exist_ok=True)
     results: list[MutantResult] = []
     t0 = time.monotonic()
@@ -104,6 +152,7 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 {
                     **asdict(r.mutant),
                     "id": r.mutant.id,
+                    "family": r.mutant.family,
                     "status": r.status,
                     "first_failure": r.first_failure,
                     "rerun": r.rerun,

@@ -1,15 +1,26 @@
 """Mutants of the RTL: enumerated deterministically from the source text, applied to a copy.
 
-A mutant id (`file:line:col:operator`) names the same change on every run.
+A mutant id (`file:line:col:operator`) names the same change on every run: `line` and `col`
+(1-based line, 0-based column) are where the changed text begins. Operators come in families:
+`flip` (the textual operator flips of `OPERATORS`, one line each) and the design-level families
+of `imsflow.mutate.design` (`drop_operand`, `swap_branches`, `off_by_one`, `drop_assign`; a
+design mutant may span lines). Per file, the flips come first in their historical order, then
+the design mutants by position, so adding a family never changes a flip's id or order.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from imsflow.core.paths import read_filelist
+from imsflow.mutate.design import FAMILIES as DESIGN_FAMILIES
+from imsflow.mutate.design import design_edits
+from imsflow.mutate.verilog import ParseError, parse
 
 # (name, pattern, replacement). Patterns apply to code with comments removed.
 OPERATORS: tuple[tuple[str, str, str], ...] = (
@@ -25,6 +36,38 @@ OPERATORS: tuple[tuple[str, str, str], ...] = (
     ("false_to_true", r"1'b0\b", "1'b1"),
     ("inc_by_two", r"(?<=\+ )(\d+)'d1\b", r"\g<1>'d2"),
 )
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "flip": tuple(op for op, _, _ in OPERATORS),
+    **DESIGN_FAMILIES,
+}
+# names that stand for several families
+GROUPS: dict[str, tuple[str, ...]] = {"design": tuple(DESIGN_FAMILIES), "all": tuple(FAMILIES)}
+FAMILY_OF = {op: fam for fam, ops in FAMILIES.items() for op in ops}
+
+
+def resolve_operators(spec: str | None) -> frozenset[str]:
+    """The operator names selected by a comma-separated list of group (`design`, `all`),
+    family (`flip`, `drop_operand`, ...) and operator (`and_to_or`, ...) names; all when
+    empty. Unknown names raise ValueError."""
+    if not spec or not spec.strip():
+        return frozenset(FAMILY_OF)
+    ops: set[str] = set()
+    for raw in spec.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        if name in GROUPS:
+            ops.update(op for fam in GROUPS[name] for op in FAMILIES[fam])
+        elif name in FAMILIES:
+            ops.update(FAMILIES[name])
+        elif name in FAMILY_OF:
+            ops.add(name)
+        else:
+            known = ", ".join([*GROUPS, *FAMILIES])
+            raise ValueError(f"unknown operator or family {name!r} (families: {known})")
+    return frozenset(ops)
+
 
 # Lines that are declarations or structure, not logic: never mutated. `end else if (...)`
 # holds a condition and is mutated like any `if`.
@@ -47,6 +90,19 @@ class Mutant:
     @property
     def id(self) -> str:
         return f"{self.file}:{self.line}:{self.col}:{self.op}"
+
+    @property
+    def family(self) -> str:
+        return FAMILY_OF.get(self.op, "custom")
+
+    def describe(self, width: int = 70) -> str:
+        """`before -> after` on one line (blanks collapsed, long texts shortened)."""
+
+        def short(t: str) -> str:
+            t = " ".join(t.split())
+            return t if len(t) <= width else t[: width - 3] + "..."
+
+        return f"{short(self.before)!r} -> {short(self.after)!r}"
 
     @property
     def slug(self) -> str:
@@ -79,43 +135,111 @@ def _in_sim_only_block(lines: Sequence[str]) -> list[bool]:
     return flags
 
 
-def enumerate_mutants(rtl_dir: Path) -> list[Mutant]:
-    """Every single-site mutant of the RTL, in a stable order."""
+def sources(rtl: Path) -> list[tuple[str, Path]]:
+    """The sources to mutate as (name in mutant ids, path): `rtl` is a folder (its `*.v`,
+    sorted, named by file name) or a `.f` file list (in its order, named by the path relative
+    to the list's folder, or by file name for a source outside it)."""
+    rtl = Path(rtl)
+    if rtl.is_dir():
+        return [(p.name, p) for p in sorted(rtl.glob("*.v"))]
+    out: list[tuple[str, Path]] = []
+    base = rtl.resolve().parent
+    for p in read_filelist(rtl):
+        try:
+            name = p.relative_to(base).as_posix()
+        except ValueError:
+            name = p.name
+        out.append((name, p))
+    names = [n for n, _ in out]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"{rtl}: sources with the same name: {sorted(dup)}")
+    return out
+
+
+def _flip_mutants(name: str, lines: Sequence[str], ops: frozenset[str]) -> list[Mutant]:
     mutants: list[Mutant] = []
-    for path in sorted(rtl_dir.glob("*.v")):
-        lines = path.read_text().splitlines()
-        sim_only = _in_sim_only_block(lines)
-        for no, line in enumerate(lines, start=1):
-            code = code_part(line)
-            if sim_only[no - 1] or not code.strip() or _SKIP_LINE.match(code):
+    sim_only = _in_sim_only_block(lines)
+    for no, line in enumerate(lines, start=1):
+        code = code_part(line)
+        if sim_only[no - 1] or not code.strip() or _SKIP_LINE.match(code):
+            continue
+        if re.match(r"^\s*wire\b", code) and "=" not in code:
+            continue  # a plain declaration
+        if re.match(r"^\s*wire\s+unused_", code):
+            continue  # a lint sink for deliberately unused bits, no logic
+        for op, pattern, repl in OPERATORS:
+            if op not in ops:
                 continue
-            if re.match(r"^\s*wire\b", code) and "=" not in code:
-                continue  # a plain declaration
-            if re.match(r"^\s*wire\s+unused_", code):
-                continue  # a lint sink for deliberately unused bits, no logic
-            for op, pattern, repl in OPERATORS:
-                for m in re.finditer(pattern, code):
-                    after = m.expand(repl) if "\\g<" in repl else repl
-                    mutants.append(Mutant(path.name, no, m.start(), op, m.group(0), after))
+            for m in re.finditer(pattern, code):
+                after = m.expand(repl) if "\\g<" in repl else repl
+                mutants.append(Mutant(name, no, m.start(), op, m.group(0), after))
     return mutants
 
 
-def apply(mutant: Mutant, rtl_dir: Path, out_dir: Path) -> Path:
-    """Copy the RTL into out_dir with the mutation applied; return the .f file list."""
+def _design_mutants(
+    name: str, text: str, ops: frozenset[str], problems: list[str] | None
+) -> list[Mutant]:
+    families = {FAMILY_OF[op] for op in ops} - {"flip"}
+    if not families:
+        return []
+    lines = text.split("\n")
+    try:
+        parsed = parse(text, _in_sim_only_block(lines))
+    except ParseError as exc:
+        if problems is not None:
+            problems.append(f"{name}: {exc}; no design mutants")
+        return []
+    if problems is not None:
+        problems.extend(f"{name}: {p} (skipped)" for p in parsed.problems)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    out: list[Mutant] = []
+    for offset, op, before, after in design_edits(text, parsed, families):
+        if op not in ops:
+            continue
+        no = bisect.bisect_right(starts, offset)
+        out.append(Mutant(name, no, offset - starts[no - 1], op, before, after))
+    return out
+
+
+def enumerate_mutants(
+    rtl: Path, operators: frozenset[str] | None = None, problems: list[str] | None = None
+) -> list[Mutant]:
+    """Every single-site mutant of the sources (`rtl`: a folder of `*.v` or a `.f` list) by
+    the selected operators (all when None), in a stable order. Constructs the design
+    operators cannot read are appended to `problems`."""
+    ops = frozenset(FAMILY_OF) if operators is None else operators
+    mutants: list[Mutant] = []
+    for name, path in sources(rtl):
+        text = path.read_text()
+        mutants.extend(_flip_mutants(name, text.splitlines(), ops))
+        mutants.extend(_design_mutants(name, text, ops, problems))
+    return mutants
+
+
+def apply(mutant: Mutant, rtl: Path, out_dir: Path) -> Path:
+    """Copy the sources (`rtl`: folder or `.f` list) into out_dir with the mutation applied;
+    return the .f file list of the copy (same order as the sources)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for src in sorted(rtl_dir.glob("*.v")):
-        shutil.copy(src, out_dir / src.name)
+    srcs = sources(rtl)
+    for name, src in srcs:
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, out_dir / name)
+    if mutant.file not in {n for n, _ in srcs}:
+        raise ValueError(f"{mutant.id}: no source {mutant.file} in {rtl}")
     target = out_dir / mutant.file
-    lines = target.read_text().splitlines(keepends=True)
-    line = lines[mutant.line - 1]
-    if line[mutant.col : mutant.col + len(mutant.before)] != mutant.before:
+    text = target.read_text()
+    lines = text.split("\n")
+    if mutant.line > len(lines):
         raise ValueError(f"{mutant.id}: source changed since enumeration")
-    lines[mutant.line - 1] = (
-        line[: mutant.col] + mutant.after + line[mutant.col + len(mutant.before) :]
-    )
-    target.write_text("".join(lines))
+    at = sum(len(x) + 1 for x in lines[: mutant.line - 1]) + mutant.col
+    if text[at : at + len(mutant.before)] != mutant.before:
+        raise ValueError(f"{mutant.id}: source changed since enumeration")
+    target.write_text(text[:at] + mutant.after + text[at + len(mutant.before) :])
     flist = out_dir / f"{mutant.slug}.f"
-    flist.write_text("".join(f"{p.name}\n" for p in sorted(out_dir.glob("*.v"))))
+    flist.write_text("".join(f"{name}\n" for name, _ in srcs))
     return flist
 
 

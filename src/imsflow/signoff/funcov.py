@@ -1,8 +1,9 @@
 """Functional coverage: read the bench's per-test exports and merge them.
 
-The pyuvm bench (``tb/imstb/uvm/coverage.py``) exports cocotb-coverage's database after every passing
-test with ``coverage_db.export_to_yaml`` to ``$IMS_COV_DIR/<sim>-<N>x<M>/<test>_<seed>.yml``. One
-export is a mapping from a coverage item name to its attributes::
+The pyuvm bench (``tb/imstb/uvm/coverage.py``) exports cocotb-coverage's database after every
+passing test with ``coverage_db.export_to_yaml`` to
+``$IMS_COV_DIR/<sim>-<N>x<M>/<test>_<seed>.yml``. One export is a mapping from a coverage item
+name to its attributes::
 
     cg_pasid:                                        # the covergroup node (no bins)
       type: <class 'cocotb_coverage.coverage.CoverItem'>
