@@ -5,7 +5,8 @@
 //  * the register slave takes AW, W and AR into 2-deep FIFOs independently of each other
 //    (AW may come a cycle before W or after it); B and R answer in order;
 //  * one engine FSM (ims_fsm_engine) executes one step at a time over several clocks and
-//    grants register writes, reads, events, B errors and flush visits round-robin;
+//    serves register writes, reads, events, B errors and flush visits oldest first (by the
+//    edge of their handshake; same-edge requests in a fixed internal order);
 //  * a flush (table closed -> open) is a background scan over the PBA, one entry per visit;
 //  * messages go through a 4-deep queue to the write master (ims_fsm_master).
 `default_nettype none
@@ -72,6 +73,14 @@ module ims_ctrl #(
     reg run;
     always @(posedge clk) run <= rst_n;
 
+    // edge counter: requests are stamped with the edge of their handshake and the engine
+    // serves the oldest first
+    reg [15:0] now;
+    always @(posedge clk) begin
+        if (!rst_n) now <= 16'd0;
+        else        now <= now + 16'd1;
+    end
+
     // AxPROT and address bits [1:0] are ignored (IMS-013)
     wire unused_ok = &{1'b0, s_axil_awprot, s_axil_arprot, s_axil_awaddr[1:0],
                        s_axil_araddr[1:0]};
@@ -82,7 +91,23 @@ module ims_ctrl #(
     wire        w_full, w_empty, w_pop;
     wire [35:0] w_head;
     wire        ar_full, ar_empty, ar_pop;
-    wire [13:0] ar_head;
+    wire [29:0] ar_head;
+    wire        aw_hs = s_axil_awvalid && s_axil_awready;
+    wire        w_hs  = s_axil_wvalid && s_axil_wready;
+
+    // a write is complete at the later of its AW and W handshakes; AW and W pair in order.
+    // wdiff = (AWs taken) - (Ws taken) among the writes not yet complete (-2..2).
+    reg  [2:0]  wdiff;
+    wire        wdiff_pos = !wdiff[2] && (wdiff != 3'd0);
+    wire        wdiff_neg = wdiff[2];
+    wire        pair = (aw_hs && w_hs) || (aw_hs && wdiff_neg) || (w_hs && wdiff_pos);
+    always @(posedge clk) begin
+        if (!rst_n) wdiff <= 3'd0;
+        else        wdiff <= wdiff + {2'b00, aw_hs} - {2'b00, w_hs};
+    end
+    wire        ws_full, ws_empty;
+    wire [15:0] wr_stamp;
+    wire unused_ws = &{1'b0, ws_full, ws_empty};
 
     assign s_axil_awready = run && !aw_full;
     assign s_axil_wready  = run && !w_full;
@@ -90,30 +115,38 @@ module ims_ctrl #(
 
     ims_fsm_fifo #(.WIDTH(14), .LOG2(1)) u_aw (
         .clk(clk), .rst_n(rst_n),
-        .push(s_axil_awvalid && s_axil_awready), .din(s_axil_awaddr[15:2]), .full(aw_full),
+        .push(aw_hs), .din(s_axil_awaddr[15:2]), .full(aw_full),
         .pop(aw_pop), .dout(aw_head), .empty(aw_empty)
     );
     ims_fsm_fifo #(.WIDTH(36), .LOG2(1)) u_w (
         .clk(clk), .rst_n(rst_n),
-        .push(s_axil_wvalid && s_axil_wready), .din({s_axil_wdata, s_axil_wstrb}),
+        .push(w_hs), .din({s_axil_wdata, s_axil_wstrb}),
         .full(w_full), .pop(w_pop), .dout(w_head), .empty(w_empty)
     );
-    ims_fsm_fifo #(.WIDTH(14), .LOG2(1)) u_ar (
+    // stamps of the complete writes (at most two: AW and W FIFOs are two deep)
+    ims_fsm_fifo #(.WIDTH(16), .LOG2(1)) u_wstamp (
         .clk(clk), .rst_n(rst_n),
-        .push(s_axil_arvalid && s_axil_arready), .din(s_axil_araddr[15:2]), .full(ar_full),
+        .push(pair), .din(now), .full(ws_full),
+        .pop(aw_pop), .dout(wr_stamp), .empty(ws_empty)
+    );
+    ims_fsm_fifo #(.WIDTH(30), .LOG2(1)) u_ar (
+        .clk(clk), .rst_n(rst_n),
+        .push(s_axil_arvalid && s_axil_arready), .din({now, s_axil_araddr[15:2]}),
+        .full(ar_full),
         .pop(ar_pop), .dout(ar_head), .empty(ar_empty)
     );
 
     // ------------------------------------------------------------------ engine
     wire         be_push, be_full, be_empty, be_pop;
-    wire [11:0]  be_din, be_head;
+    wire [11:0]  be_din;
+    wire [27:0]  be_head;
     wire         mq_push, mq_full, mq_empty, mq_pop;
     wire [106:0] mq_din, mq_head;
     wire         msg_sent;
 
     ims_fsm_engine #(.N(IMS_ENTRIES), .M(MSIX_ENTRIES)) u_engine (
-        .clk(clk), .rst_n(rst_n), .run(run),
-        .aw_empty(aw_empty), .aw_head(aw_head), .aw_pop(aw_pop),
+        .clk(clk), .rst_n(rst_n), .run(run), .now(now),
+        .aw_empty(aw_empty), .aw_head(aw_head), .wr_stamp(wr_stamp), .aw_pop(aw_pop),
         .w_empty(w_empty), .w_head(w_head), .w_pop(w_pop),
         .ar_empty(ar_empty), .ar_head(ar_head), .ar_pop(ar_pop),
         .s_bvalid(s_axil_bvalid), .s_bresp(s_axil_bresp), .s_bready(s_axil_bready),
@@ -127,9 +160,9 @@ module ims_ctrl #(
     );
 
     // logged B errors waiting for their step
-    ims_fsm_fifo #(.WIDTH(12), .LOG2(1)) u_berr (
+    ims_fsm_fifo #(.WIDTH(28), .LOG2(1)) u_berr (
         .clk(clk), .rst_n(rst_n),
-        .push(be_push), .din(be_din), .full(be_full),
+        .push(be_push), .din({now, be_din}), .full(be_full),
         .pop(be_pop), .dout(be_head), .empty(be_empty)
     );
 

@@ -4,7 +4,7 @@
 // register write, register read, event, logged B error, one flush visit (one entry of a
 // background flush scan), and the error-interrupt raise that follows a latched error.
 // Requests wait in small buffers (AW/W/AR FIFOs outside, a one-deep event buffer and a
-// B-error FIFO) and are granted round-robin, so the flush scan runs in the background,
+// B-error FIFO) and are served oldest first, so the flush scan runs in the background,
 // interleaved with register accesses and events, and no requester starves.
 //
 // Storage: the table words {addr_lo, addr_hi, data, ctrl} of both tables live in one RAM
@@ -20,15 +20,17 @@ module ims_fsm_engine #(
     input  wire         clk,
     input  wire         rst_n,
     input  wire         run,
+    input  wire [15:0]  now,          // free-running edge counter (arrival stamps)
     // register slave requests (heads of the AW, W, AR FIFOs)
     input  wire         aw_empty,
     input  wire [13:0]  aw_head,
+    input  wire [15:0]  wr_stamp,     // edge at which the head write became complete
     output wire         aw_pop,
     input  wire         w_empty,
     input  wire [35:0]  w_head,       // {wdata, wstrb}
     output wire         w_pop,
     input  wire         ar_empty,
-    input  wire [13:0]  ar_head,
+    input  wire [29:0]  ar_head,      // {stamp, address}
     output wire         ar_pop,
     // register slave responses
     output reg          s_bvalid,
@@ -47,7 +49,7 @@ module ims_fsm_engine #(
     input  wire [19:0]  evt_pasid,
     // logged B errors {ims, idx}
     input  wire         be_empty,
-    input  wire [11:0]  be_head,
+    input  wire [27:0]  be_head,      // {stamp, ims, idx}
     output wire         be_pop,
     // message queue
     output wire         mq_push,
@@ -133,6 +135,7 @@ module ims_fsm_engine #(
     reg [15:0] ev_handle;
     reg        ev_pv;
     reg [19:0] ev_pasid;
+    reg [15:0] ev_stamp;
 
     // current step
     reg [13:0] c_a;                      // register word address
@@ -157,9 +160,7 @@ module ims_fsm_engine #(
     reg        fl_tbl;                   // its table (1 = IMS)
     reg [11:0] fl_cur;                   // next entry to visit
     reg        fl_rx, fl_ri;             // scans requested (MSI-X first)
-
-    // round-robin grant
-    reg [2:0]  rr;
+    reg [15:0] fl_stamp;                 // when the next visit became due
 
     integer k;
 
@@ -285,23 +286,28 @@ module ims_fsm_engine #(
     wire rq_fl = fl_act || fl_rx || fl_ri;
     wire [4:0] rq = {rq_fl, rq_rd, rq_wr, rq_ev, rq_be};
 
-    reg [2:0] gnt;
-    reg       gnt_any;
-    reg [3:0] cand;
-    integer   j;
+    // Oldest first: each request carries the edge at which its handshake completed (for a
+    // write: the later of AW and W); the engine takes the eligible request that has waited
+    // longest. Requests of the same edge go in the fixed order B error, event, write, read,
+    // flush visit. (Ages wrap after 2**16 clocks of waiting, e.g. behind a B or R that is
+    // never accepted; that only changes which request goes first, never a result.)
+    wire [15:0] age0 = now - be_head[27:12];
+    wire [15:0] age1 = now - ev_stamp;
+    wire [15:0] age2 = now - wr_stamp;
+    wire [15:0] age3 = now - ar_head[29:14];
+    wire [15:0] age4 = now - fl_stamp;
+    reg [2:0]  gnt;
+    reg        gnt_any;
+    reg [15:0] best;
     always @* begin
         gnt = 3'd0;
         gnt_any = 1'b0;
-        cand = 4'd0;
-        // the requester nearest at or after rr wins
-        for (j = 4; j >= 0; j = j - 1) begin
-            cand = {1'b0, rr} + j[3:0];
-            if (cand >= 4'd5) cand = cand - 4'd5;
-            if (rq[cand[2:0]]) begin
-                gnt = cand[2:0];
-                gnt_any = 1'b1;
-            end
-        end
+        best = 16'd0;
+        if (rq[0])                                   begin gnt = 3'd0; gnt_any = 1'b1; best = age0; end
+        if (rq[1] && (!gnt_any || age1 > best))      begin gnt = 3'd1; gnt_any = 1'b1; best = age1; end
+        if (rq[2] && (!gnt_any || age2 > best))      begin gnt = 3'd2; gnt_any = 1'b1; best = age2; end
+        if (rq[3] && (!gnt_any || age3 > best))      begin gnt = 3'd3; gnt_any = 1'b1; best = age3; end
+        if (rq[4] && (!gnt_any || age4 > best))      begin gnt = 3'd4; gnt_any = 1'b1; end
     end
 
     wire idle_go = (state == S_IDLE) && gnt_any;
@@ -378,7 +384,8 @@ module ims_fsm_engine #(
             fl_cur     <= 12'd0;
             fl_rx      <= 1'b0;
             fl_ri      <= 1'b0;
-            rr         <= 3'd0;
+            ev_stamp   <= 16'd0;
+            fl_stamp   <= 16'd0;
             for (k = 0; k < PWI; k = k + 1) begin
                 mask_i[k] <= 32'hFFFF_FFFF;
                 pend_i[k] <= 32'd0;
@@ -399,11 +406,11 @@ module ims_fsm_engine #(
                 ev_handle <= evt_handle;
                 ev_pv     <= evt_pasid_valid;
                 ev_pasid  <= evt_pasid;
+                ev_stamp  <= now;
             end
 
             case (state)
             S_IDLE: if (gnt_any) begin
-                rr <= (gnt == 3'd4) ? 3'd0 : gnt + 3'd1;
                 case (gnt)
                 3'd0: begin                               // logged B error
                     e_code  <= E_MSG_FAIL;
@@ -428,7 +435,7 @@ module ims_fsm_engine #(
                     state   <= S_WR;
                 end
                 3'd3: begin                               // register read
-                    c_a     <= ar_head;
+                    c_a     <= ar_head[13:0];
                     state   <= S_RD;
                 end
                 default: state <= S_FLUSH;                // flush visit
@@ -452,6 +459,7 @@ module ims_fsm_engine #(
                         // a table going from closed to open gets a background flush
                         if (!x_open && ctrl_new[0] && !ctrl_new[1]) fl_rx <= 1'b1;
                         if (!ims_en && ctrl_new[2]) fl_ri <= 1'b1;
+                        if (!rq_fl) fl_stamp <= now;
                         // a scan whose table closes again stops (entries stay pending)
                         if (fl_act && (fl_tbl ? !ctrl_new[2] : !(ctrl_new[0] && !ctrl_new[1])))
                             fl_act <= 1'b0;
@@ -596,7 +604,8 @@ module ims_fsm_engine #(
 
             // ---------------------------------------------------------- flush visit
             S_FLUSH: begin
-                state <= S_END;
+                state    <= S_END;
+                fl_stamp <= now;                          // the next visit queues up now
                 if (!fl_act) begin
                     fl_act <= 1'b1;
                     fl_cur <= 12'd0;
