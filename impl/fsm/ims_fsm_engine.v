@@ -288,8 +288,9 @@ module ims_fsm_engine #(
 
     // Oldest first: each request carries the edge at which its handshake completed (for a
     // write: the later of AW and W); the engine takes the eligible request that has waited
-    // longest. Requests of the same edge go in the fixed order B error, event, write, read,
-    // flush visit. (Ages wrap after 2**16 clocks of waiting, e.g. behind a B or R that is
+    // longest. Requests of the same edge go in the fixed order B error, write, read, event,
+    // flush visit (e.g. a mask write and an event on that entry at one edge: the event sees
+    // the new mask). (Ages wrap after 2**16 clocks of waiting, e.g. behind a B or R that is
     // never accepted; that only changes which request goes first, never a result.)
     wire [15:0] age0 = now - be_head[27:12];
     wire [15:0] age1 = now - ev_stamp;
@@ -304,9 +305,9 @@ module ims_fsm_engine #(
         gnt_any = 1'b0;
         best = 16'd0;
         if (rq[0])                                   begin gnt = 3'd0; gnt_any = 1'b1; best = age0; end
-        if (rq[1] && (!gnt_any || age1 > best))      begin gnt = 3'd1; gnt_any = 1'b1; best = age1; end
         if (rq[2] && (!gnt_any || age2 > best))      begin gnt = 3'd2; gnt_any = 1'b1; best = age2; end
         if (rq[3] && (!gnt_any || age3 > best))      begin gnt = 3'd3; gnt_any = 1'b1; best = age3; end
+        if (rq[1] && (!gnt_any || age1 > best))      begin gnt = 3'd1; gnt_any = 1'b1; best = age1; end
         if (rq[4] && (!gnt_any || age4 > best))      begin gnt = 3'd4; gnt_any = 1'b1; end
     end
 
