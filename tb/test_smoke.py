@@ -576,8 +576,9 @@ async def b_error_injection(dut: object) -> None:
 
 @cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
 async def back_to_back_events(dut: object) -> None:
-    """IMS-044, IMS-071, IMS-073, IMS-090: back-to-back events (no gaps) to unmasked and masked
-    entries of both tables, always-ready master port; every message in order."""
+    """IMS-044, IMS-071, IMS-073: back-to-back events (no gaps) to unmasked and masked
+    entries of both tables, always-ready master port; every message in order. The message rate
+    (IMS-090) is only logged here; `make bench` measures it (the rule is waived in the plan)."""
     env = ImsEnv(dut, evt=EvtSourceConfig(gap=Delay(0, 0)))
     await env.start()
     chosen = {False: picks(env.m, env.rng, 4), True: picks(env.n, env.rng, 6)}

@@ -42,7 +42,9 @@ def test_cli_signoff_options() -> None:
 
     args = cli.build_parser().parse_args(["regress", "--rtl", "x.f"])
     assert args.filelist == Path("x.f")
-    assert args.coverage is True and args.goals is True and args.testplan is None
+    # goals None: evaluated on the full default matrix only (imsflow.signoff.verdict)
+    assert args.coverage is True and args.goals is None and args.testplan is None
+    assert cli.build_parser().parse_args(["regress", "--goals"]).goals is True
     args = cli.build_parser().parse_args(
         ["regress", "--no-coverage", "--no-goals", "--testplan", "p.hjson", "--waivers", "w"]
     )

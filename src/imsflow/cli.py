@@ -27,6 +27,7 @@ from imsflow.mutate import cli as mutate_cli
 from imsflow.regress import launchers, waves
 from imsflow.regress.merge import merge_runs
 from imsflow.regress.shard import Shard, select
+from imsflow.signoff import metadata
 
 
 def _sims(text: str) -> list[str]:
@@ -253,10 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="code coverage waivers (default: docs/coverage_waivers.hjson)",
     )
     s.add_argument(
-        "--no-goals",
-        dest="goals",
-        action="store_false",
-        help="report the testplan's sign-off goals without failing on them (e.g. for a subset)",
+        "--goals",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="evaluate the testplan's sign-off goals (a miss fails the run); default: only on the "
+        "full default matrix, a subset (--tests/--sim/--config) is NOT EVALUATED",
     )
     _add_distributed_args(p)
     _add_design_args(p)
@@ -436,6 +438,7 @@ def _tool(args: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    metadata.note_command(argv)  # the report's "command line"
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in TOOLS:

@@ -42,6 +42,7 @@ from imsflow.core.paths import project_root, rel
 from imsflow.core.rerun import formal_command
 from imsflow.formal.jobs import DEFAULT_DEPTH, DEFAULT_TIMEOUT, ENGINES, JOBS, SOLVERS, FormalResult
 from imsflow.formal.run import run_job
+from imsflow.formal.status import write_status
 from imsflow.formal.tools import ToolMissing, check_tools
 from imsflow.mutate.mutants import Mutant, apply, enumerate_mutants
 
@@ -200,6 +201,8 @@ def run(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         results = list(pool.map(one, names))
     print(render(results, root))
+    if not (args.mutant or args.expect_fail):  # the sign-off report's formal section
+        write_status(out, results, root)
     print(
         f"formal: {sum(r.status == 'PASS' for r in results)}/{len(results)} passed in "
         f"{time.monotonic() - t0:.0f} s; logs in {rel(out, root)}/<job>/"

@@ -24,6 +24,7 @@ from imsflow.mutate.mutants import (
     select,
 )
 from imsflow.mutate.run import run_mutant
+from imsflow.mutate.summary import write_summary
 from imsflow.sim.tools import check_simulator
 
 DESCRIPTION = "Mutation testing of the RTL: does the bench find bugs? (`make mutate`, `ims mutate`)"
@@ -161,6 +162,8 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             indent=1,
         )
     )
+    setup = {"sim": args.sim, "config": args.config.name, "modules": modules, "seed": args.seed}
+    write_summary(args.out, results, analysis, pct, args.target, root, setup)  # for the report
     unanalysed = [
         r.mutant.id for r in results if r.status == "survived" and r.mutant.id not in analysis
     ]

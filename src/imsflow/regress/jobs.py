@@ -69,7 +69,9 @@ class RegressOptions:
     coverage: bool = True  # Verilator jobs on --coverage builds (code coverage in the report)
     testplan: Path | None = None  # default docs/testplan.hjson when the tests are tb/'s
     waivers: Path | None = None  # default docs/coverage_waivers.hjson
-    goals: bool = True  # a missed sign-off goal of the testplan fails the run
+    # goals evaluated (a miss fails the run): None = on the full default matrix only
+    # (imsflow.signoff.verdict), True = always (--goals), False = never (--no-goals)
+    goals: bool | None = None
 
 
 @dataclass

@@ -200,6 +200,10 @@ def options_record(opts: RegressOptions, root: Path, tb_dir: Path) -> dict[str, 
         "testplan": path(opts.testplan),
         "waivers": path(opts.waivers),
         "goals": opts.goals,
+        # the scope decides whether goals are evaluated (imsflow.signoff.verdict)
+        "tests": opts.tests,
+        "sims": list(opts.sims),
+        "configs": [c.name for c in opts.configs],
     }
 
 
@@ -218,8 +222,21 @@ def options_from_record(record: Mapping[str, Any]) -> RegressOptions:
         coverage=bool(record.get("coverage", True)),
         testplan=path("testplan"),
         waivers=path("waivers"),
-        goals=bool(record.get("goals", True)),
+        goals=None if record.get("goals") is None else bool(record["goals"]),
+        **_scope_from_record(record),
     )
+
+
+def _scope_from_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """tests/sims/configs of a record (older manifests lack them: the defaults)."""
+    scope: dict[str, Any] = {}
+    if record.get("tests"):
+        scope["tests"] = str(record["tests"])
+    if isinstance(record.get("sims"), list):
+        scope["sims"] = [str(s) for s in record["sims"]]
+    if isinstance(record.get("configs"), list):
+        scope["configs"] = [Config.parse(str(c)) for c in record["configs"]]
+    return scope
 
 
 def write_manifest(run_dir: Path, manifest: Manifest) -> Path:

@@ -29,6 +29,7 @@ from imsflow.regress.manifest import (
     write_manifest,
 )
 from imsflow.regress.runner import signoff_sources, write_reports
+from imsflow.signoff import metadata
 
 
 @dataclass
@@ -190,6 +191,8 @@ def merge_runs(
         matrix.base_seed, matrix.shards, None, matrix.jobs, workers, elapsed, extra=extra
     )
     write_manifest(out, merged)
+    root_dir = (opts.root if opts and opts.root else None) or project_root()
+    metadata.write(out, metadata.collect(root_dir.resolve(), matrix.base_seed))
     reg = Regression(out, matrix.base_seed, workers, results, [], elapsed)
     header = "\n".join([*notes, *(f"merge: {n}" for n in outcome.notes)])
     write_reports(
@@ -198,6 +201,7 @@ def merge_runs(
         preamble=header,
         sources=sources,
         goals=opts.goals if opts is not None else True,
+        scope=opts,
         coverage_dirs=[d / "jobs" for d in dirs],
     )
     return reg, outcome

@@ -27,18 +27,22 @@ from imsflow.regress.jobs import Job, RegressError, Regression, RegressOptions, 
 from imsflow.regress.manifest import make_manifest, options_record, save_result, write_manifest
 from imsflow.regress.rundir import cpu_count, link_latest, new_run_dir
 from imsflow.regress.shard import select
+from imsflow.signoff import metadata
 from imsflow.signoff import run as signoff
+from imsflow.signoff.verdict import NOT_RUN_STATUSES, goals_scope
 from imsflow.sim import spawn
 
 
-def _not_run(spec: BuildSpec, job: Job, tb_dir: Path, log: Path, message: str) -> RunResult:
+def _not_run(
+    spec: BuildSpec, job: Job, tb_dir: Path, log: Path, message: str, status: str = "build_failed"
+) -> RunResult:
     return RunResult(
         sim=job.sim,
         config=job.config,
         module=job.test.module,
         testcase=job.test.name,
         seed=job.seed,
-        status="build_failed",
+        status=status,
         message=message,
         rerun=run_command(spec, job.test.module, job.test.name, job.seed, tb_dir),
         log=log,
@@ -72,6 +76,7 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
     record = options_record(opts, p.root, tb_dir)
     manifest = make_manifest(p.matrix, p.reruns(), base_seed, opts.shard, workers, options=record)
     write_manifest(run_dir, manifest)
+    metadata.write(run_dir, metadata.collect(p.root, base_seed))  # the report's "Run" section
 
     needed = {(j.sim, j.config) for j in matrix}
     specs = {key: spec for key, spec in p.specs.items() if key in needed}
@@ -84,18 +89,37 @@ def run_regression(opts: RegressOptions, out: TextIO | None = None) -> Regressio
         flush=True,
     )
     start = time.monotonic()
+    done: dict[Job, RunResult] = {}
+    builds: list[BuildResult] = []
+    interrupted: KeyboardInterrupt | None = None
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             builds = _build_all(pool, list(specs.values()), out)
-            results = _run_all(pool, matrix, specs, builds, tb_dir, run_dir, opts, out, start)
+            _run_all(pool, matrix, specs, builds, tb_dir, run_dir, opts, out, start, done)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (ims turns it into this)
+            pool.shutdown(wait=False, cancel_futures=True)
+            spawn.kill_running()
+            interrupted = exc
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             spawn.kill_running()
             raise
+    preamble = ""
+    if interrupted is not None:
+        why = f"interrupted ({interrupted.args[0] if interrupted.args else 'Ctrl-C'})"
+        for job in matrix:
+            if job not in done:
+                log = run_dir / "logs" / f"{job.id}.log"
+                spec = specs[(job.sim, job.config)]
+                done[job] = _not_run(spec, job, tb_dir, log, f"not run: {why}", "interrupted")
+        preamble = f"\nims regress: {why}: running simulators killed; PARTIAL report follows"
+    results = [done[j] for j in matrix]
     reg = Regression(run_dir, base_seed, workers, results, builds, time.monotonic() - start)
     # a shard is signed off after the merge, on the whole matrix
     sources = None if opts.shard is not None else signoff_sources(opts, p.root, tb_dir)
-    write_reports(reg, out, sources=sources, goals=opts.goals)
+    write_reports(reg, out, preamble, sources=sources, goals=opts.goals, scope=opts)
+    if interrupted is not None:
+        raise interrupted  # ims exits 130; the manifest stays unfinished
     manifest.elapsed = reg.elapsed  # marks the run finished
     write_manifest(run_dir, manifest)
     return reg
@@ -122,8 +146,9 @@ def write_reports(
     preamble: str = "",
     *,
     sources: signoff.Sources | None = None,
-    goals: bool = True,
+    goals: bool | None = True,
     coverage_dirs: Sequence[Path] | None = None,
+    scope: RegressOptions | None = None,
 ) -> None:
     """Write the reports of a finished run folder (``results.xml``, ``summary.txt``) and print
     the sign-off summary. ``ims merge`` and the launchers call this too, on merged results:
@@ -131,13 +156,25 @@ def write_reports(
 
     With ``sources`` also the testplan sign-off (:mod:`imsflow.signoff.run`): coverage merged from
     ``coverage_dirs`` (default the run folder's ``jobs/``), ``report.html``, ``report.md``, and
-    ``reg.conformance``."""
-    report.write_junit(reg.run_dir / "results.xml", reg.results)
+    ``reg.conformance``. ``goals``: True evaluate them, False do not, None only when ``scope``
+    (the run's options) is the full default matrix (:mod:`imsflow.signoff.verdict`)."""
+    not_run = sum(r.status in NOT_RUN_STATUSES for r in reg.results)
+    partial = f"{not_run} of {len(reg.results)} jobs not run" if not_run else ""
+    report.write_junit(reg.run_dir / "results.xml", reg.results, partial=partial)
     tail = ""
     if sources is not None:
         jobs = [JobResult.from_run(r) for r in reg.results]
+        if scope is None:
+            enforced, why = goals is not False, "" if goals is not False else "--no-goals"
+        else:
+            enforced, why = goals_scope(goals, scope.tests, scope.sims, scope.configs)
         reg.conformance, tail = signoff.finish_run(
-            reg.run_dir, sources, jobs, goals_enforced=goals, coverage_dirs=coverage_dirs
+            reg.run_dir,
+            sources,
+            jobs,
+            goals_enforced=enforced,
+            coverage_dirs=coverage_dirs,
+            not_evaluated=why,
         )
         tail = "\n" + tail
     final = reg.conformance is None
@@ -171,11 +208,12 @@ def _run_all(
     opts: RegressOptions,
     out: TextIO,
     start: float,
+    done: dict[Job, RunResult],
 ) -> list[RunResult]:
+    """Run the matrix; ``done`` collects each result as it comes (what an interrupt keeps)."""
     failed_builds = {(b.spec.sim, b.spec.config): b for b in builds if not b.ok}
     progress = report.Progress(len(matrix), out, start)
     futures: dict[Future[RunResult], Job] = {}
-    done: dict[Job, RunResult] = {}
     for job in matrix:
         spec = specs[(job.sim, job.config)]
         log = run_dir / "logs" / f"{job.id}.log"

@@ -369,6 +369,7 @@ class FileCoverage:
     file: str  # as shown (relative to the root when inside it)
     tallies: dict[str, Tally] = field(default_factory=lambda: {k: Tally() for k in KINDS})
     uncovered: list[Item] = field(default_factory=list)
+    lines: list[Item] = field(default_factory=list)  # every line/branch item, waived ones too
 
 
 @dataclass
@@ -381,6 +382,7 @@ class CodeCoverage:
     waivers: list[Waiver] = field(default_factory=list)
     waiver_hits: dict[int, int] = field(default_factory=dict)
     raw: Counter[str] = field(default_factory=Counter)
+    root: Path | None = None  # the repository root the file names are relative to
 
     def tally(self, kind: str) -> Tally:
         t = Tally()
@@ -420,7 +422,7 @@ def summarize(
 
     A waived item counts in neither the covered nor the total number (also when it was hit).
     """
-    cov = CodeCoverage(waivers=list(waivers), raw=Counter(raw))
+    cov = CodeCoverage(waivers=list(waivers), raw=Counter(raw), root=root)
     rel_cache: dict[str, str] = {}
     for point, item in sorted(collapse(raw).items()):
         rel = rel_cache.get(point.file)
@@ -428,6 +430,8 @@ def summarize(
             rel = rel_cache[point.file] = _rel(point.file, root)
         fc = cov.files.setdefault(rel, FileCoverage(rel))
         tally = fc.tallies[point.kind]
+        if point.kind == "line":
+            fc.lines.append(item)
         for w in waivers:
             if w.matches(point, rel):
                 item.waiver = w

@@ -51,6 +51,7 @@ from imsflow.signoff.testplan import (
     load_testplan,
     spec_rules,
 )
+from imsflow.signoff.verdict import NOT_RUN_STATUSES
 
 __all__ = [
     "FAIL",
@@ -86,7 +87,7 @@ def load_results(junit: Path | str) -> list[JobResult]:
         props = {p.get("name", ""): p.get("value", "") for p in tc.iter("property")}
         classname = tc.get("classname", "")
         module = classname.split(".", 1)[1] if "." in classname else classname
-        test = re.sub(r"\[seed=[^\]]*\]$", "", tc.get("name", "?"))
+        test = re.sub(r"\[[^\]]*\]$", "", tc.get("name", "?"))  # test[sim,config]
         fail = tc.find("failure")
         message = (fail.get("message") or "") if fail is not None else ""
         seed = props.get("seed", "0")
@@ -122,13 +123,16 @@ class TestStatus:
 
     @property
     def failed(self) -> int:
-        return sum(not j.ok for j in self.jobs)
+        return sum(not j.ok and j.status not in NOT_RUN_STATUSES for j in self.jobs)
 
     @property
     def status(self) -> str:
-        if not self.jobs:
+        """A job that never ran (interrupted, its shard died) makes the test NOT RUN, not FAIL."""
+        if self.failed:
+            return FAIL
+        if not self.jobs or any(j.status in NOT_RUN_STATUSES for j in self.jobs):
             return NOT_RUN
-        return FAIL if self.failed else PASS
+        return PASS
 
 
 def _worst(statuses: Iterable[str], empty: str = NOT_RUN) -> str:
@@ -212,6 +216,7 @@ class Conformance:
     unknown_rules: list[str] = field(default_factory=list)
     unused_rule_waivers: list[str] = field(default_factory=list)
     goals_enforced: bool = True
+    not_evaluated: str = ""  # why goals are not evaluated (subset, --no-goals); see verdict.py
 
     @property
     def jobs_ok(self) -> bool:
@@ -421,7 +426,7 @@ def failure_buckets(jobs: Iterable[JobResult]) -> list[Bucket]:
     """Failed jobs grouped by :func:`signature`, biggest bucket first."""
     buckets: dict[str, Bucket] = {}
     for j in jobs:
-        if not j.ok:
+        if not j.ok and j.status not in NOT_RUN_STATUSES:  # jobs that never ran are no failure
             sig = signature(j)
             buckets.setdefault(sig, Bucket(sig, [])).jobs.append(j)
     return sorted(buckets.values(), key=lambda b: (-len(b.jobs), b.signature))

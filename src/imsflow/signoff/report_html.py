@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from imsflow.signoff import metadata, report_extra
 from imsflow.signoff.conformance import (
     FAIL,
     NOT_RUN,
@@ -30,6 +31,7 @@ from imsflow.signoff.conformance import (
     JobResult,
     failure_buckets,
 )
+from imsflow.signoff.verdict import NOT_RUN_STATUSES, Verdict, judge
 
 __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"]
 
@@ -40,8 +42,12 @@ MAX_LISTED = 20
 """Failing testpoints listed one per line in the terminal summary."""
 
 
-def _verdict(conf: Conformance) -> str:
-    return "PASS" if conf.ok else "FAIL"
+def _verdict(conf: Conformance) -> Verdict:
+    return judge(conf.jobs, [g.met for g in conf.goals], conf.goals_enforced, conf.not_evaluated)
+
+
+def _not_evaluated(conf: Conformance) -> str:
+    return conf.not_evaluated or "goals not enforced"
 
 
 def _pct(value: float | None) -> str:
@@ -52,12 +58,20 @@ def _ev(e: Evidence) -> str:
     return f"{e.name} {_pct(e.pct)}"
 
 
-def _job_groups(jobs: Sequence[JobResult]) -> list[tuple[str, str, int, int]]:
+def _job_groups(jobs: Sequence[JobResult]) -> list[tuple[str, str, int, int, int]]:
+    """(simulator, config, passed, failed, not run) per simulator x configuration."""
     groups: dict[tuple[str, str], list[JobResult]] = defaultdict(list)
     for j in jobs:
         groups[(j.sim, j.config)].append(j)
     return [
-        (s, c, sum(j.ok for j in js), sum(not j.ok for j in js)) for (s, c), js in groups.items()
+        (
+            s,
+            c,
+            sum(j.ok for j in js),
+            sum(not j.ok and j.status not in NOT_RUN_STATUSES for j in js),
+            sum(j.status in NOT_RUN_STATUSES for j in js),
+        )
+        for (s, c), js in groups.items()
     ]
 
 
@@ -146,18 +160,18 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
             "rule waivers without effect (a testpoint names the rule, or the spec lacks it): "
             + ", ".join(conf.unused_rule_waivers)
         )
-    out.append(f"sign-off goals ({plan} signoff block):")
+    if conf.goals_enforced:
+        out.append(f"sign-off goals ({plan} signoff block):")
+    else:
+        out.append(
+            f"sign-off goals ({plan} signoff block), NOT EVALUATED ({_not_evaluated(conf)}); "
+            "for information only:"
+        )
     for g in conf.goals:
-        mark = "MET   " if g.met else "MISSED"
+        mark = ("MET   " if g.met else "MISSED") if conf.goals_enforced else "info  "
         why = f" -- {g.why}" if g.why and not g.met else ""
         out.append(f"  [{mark}] {g.name} {g.target}: {g.actual}{why}")
-    if not conf.goals_enforced:
-        out.append("  (goals reported, not enforced: --no-goals)")
-    n_ok = sum(j.ok for j in conf.jobs)
-    what = f"{n_ok}/{len(conf.jobs)} jobs passed"
-    if conf.goals:
-        what += f", {sum(g.met for g in conf.goals)}/{len(conf.goals)} goals met"
-    out.append(f"SIGN-OFF (conformance): {_verdict(conf)} ({what})")
+    out.append(f"SIGN-OFF (conformance): {_verdict(conf)}")
     if reports:
         out.append("report: " + ", ".join(str(p) for p in reports))
     return "\n".join(out)
@@ -171,7 +185,12 @@ h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}
 .PASS,.MET{background:#d9f2d9}.FAIL,.MISSED{background:#f8d0d0}
+.NOT_EVALUATED,.INFO{background:#dde3ea}.PARTIAL{background:#ffd98a}
+.detail{font-weight:bold;margin-left:8px}.note{background:#eef3f8;padding:6px 10px;
+border-left:4px solid #8aa}
 .NOT_RUN{background:#fff0c2}.UNCOVERED{background:#e6e6e6}.WAIVED{background:#dde8f6}
+td>span.PASS,td>span.FAIL,td>span.NOT_RUN,td>span.UNCOVERED,td>span.WAIVED,
+td>span.MET,td>span.MISSED,td>span.INFO,td.id{white-space:nowrap}.nav{font-size:13px}
 .verdict{display:inline-block;padding:4px 14px;font-weight:bold;border-radius:4px}
 .bar{display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle;
 margin-right:6px}.bar span{display:block;height:10px;background:#4a4}.bar span.lo{background:#d84}
@@ -210,18 +229,30 @@ def _status(status: str) -> str:
     return f'<span class="{_cls(status)}">&nbsp;{_e(status)}&nbsp;</span>'
 
 
-def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
-    """The whole report as one HTML document (inline CSS, no external assets)."""
+def render_html(
+    conf: Conformance,
+    title: str = "ims_ctrl sign-off",
+    run_dir: Path | None = None,
+    root: Path | None = None,
+) -> str:
+    """The whole report as one HTML document (inline CSS, no external assets). With
+    ``run_dir`` (where the report goes): the run's metadata, every job with a link to its log;
+    with ``root`` (the repository): formal and mutation results (:mod:`report_extra`)."""
+    meta = metadata.read(run_dir) if run_dir is not None else None
     fgoal = conf.plan.goals.functional_coverage_pct or 100.0
     lgoal = conf.plan.goals.line_coverage_pct or 100.0
     p: list[str] = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{_e(title)}</title><style>{_CSS}{report_extra.CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<p><span class="verdict {_verdict(conf)}">SIGN-OFF: {_verdict(conf)}</span> '
+        f'<p><span class="verdict {_verdict(conf).css}">SIGN-OFF: {_e(_verdict(conf).word)}'
+        f'</span> <span class="detail">{_e(_verdict(conf).detail)}</span></p><p>'
         f'<span class="small">generated {_e(time.strftime("%Y-%m-%d %H:%M:%S"))}; testplan '
-        f"{_e(conf.plan.path or conf.plan.name)}</span></p>",
-        "<h2>Sign-off goals</h2>",
+        f"{_e(_shown_path(conf.plan.path, root) or conf.plan.name)}</span></p>",
+        _NAV,
+        *(report_extra.html_run(meta) if run_dir is not None else []),
+        "<h2 id='goals'>Sign-off goals</h2>",
         _table(
             ["goal", "target", "actual", "status", "why"],
             [
@@ -229,7 +260,8 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
                     _e(g.name),
                     _e(g.target),
                     _e(g.actual),
-                    _status("MET" if g.met else "MISSED"),
+                    _status(("MET" if g.met else "MISSED") if conf.goals_enforced else "INFO")
+                    + ("" if conf.goals_enforced else (" met" if g.met else " missed")),
                     _e(g.why),
                 ]
                 for g in conf.goals
@@ -238,24 +270,34 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
         ),
     ]
     if not conf.goals_enforced:
-        p.append("<p class='small'>Goals reported, not enforced (--no-goals).</p>")
+        p.insert(
+            -1,
+            f"<p class='note'>Goals NOT EVALUATED: {_e(_not_evaluated(conf))}. They are shown "
+            "for information; only the full default matrix (or <code>--goals</code>) evaluates "
+            "them.</p>",
+        )
     p += [
-        "<h2>Jobs</h2>",
+        "<h2 id='jobs'>Jobs</h2>",
         _table(
-            ["simulator", "config", "passed", "failed"],
-            [[s, c, str(ok), str(bad)] for s, c, ok, bad in _job_groups(conf.jobs)],
+            ["simulator", "config", "passed", "failed", "not run"],
+            [[s, c, str(ok), str(bad), str(nr)] for s, c, ok, bad, nr in _job_groups(conf.jobs)],
         ),
+        *(report_extra.html_jobs(conf.jobs, run_dir, root) if run_dir is not None else []),
         f"<p>testpoints: {_e(_counts(conf, 'testpoints'))}<br>rules: "
         f"{_e(_counts(conf, 'rules'))}</p>",
     ]
     named = _named_by_failures(conf)
     if named:
         p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
-    p += _html_failures(failure_buckets(conf.jobs))
-    p += ["<h2>Spec-conformance matrix</h2>", _html_matrix(conf)]
-    p += ["<h2>Testpoints</h2>", _html_testpoints(conf)]
+    p += _html_failures(failure_buckets(conf.jobs), run_dir, root)
+    p += ["<h2 id='matrix'>Spec-conformance matrix</h2>", _html_matrix(conf)]
+    p += ["<h2 id='testpoints'>Testpoints</h2>", _html_testpoints(conf)]
     p += _html_funcov(conf, fgoal)
     p += _html_codecov(conf, lgoal)
+    p += report_extra.html_source(conf.codecov)
+    if root is not None:
+        p += report_extra.html_formal(root, meta)
+        p += report_extra.html_mutation(root, meta)
     if conf.unplanned_tests:
         p.append("<h2>Tests not in the testplan</h2><p>")
         p.append(", ".join(f"<code>{_e(t)}</code>" for t in conf.unplanned_tests) + "</p>")
@@ -263,10 +305,49 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
     return "\n".join(p)
 
 
-def _html_failures(buckets: Sequence[Bucket]) -> list[str]:
+def _log_cell(log: str, run_dir: Path | None, root: Path | None) -> str:
+    if not log or run_dir is None:
+        return f"<code>{_e(log)}</code>"
+    href = report_extra.log_href(log, run_dir, root)
+    return f"<a href='{_e(href)}'><code>{_e(href)}</code></a>"
+
+
+_NAV = (
+    "<p class='nav'>"
+    + " &middot; ".join(
+        f"<a href='#{i}'>{t}</a>"
+        for i, t in (
+            ("run", "run"),
+            ("goals", "goals"),
+            ("jobs", "jobs"),
+            ("matrix", "conformance matrix"),
+            ("testpoints", "testpoints"),
+            ("funcov", "functional coverage"),
+            ("codecov", "code coverage"),
+            ("source", "annotated source"),
+            ("formal", "formal"),
+            ("mutation", "mutation"),
+        )
+    )
+    + "</p>"
+)
+
+
+def _shown_path(path: Path | None, root: Path | None) -> str:
+    if path is None:
+        return ""
+    if root is not None and Path(path).resolve().is_relative_to(root.resolve()):
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    return str(path)
+
+
+def _html_failures(
+    buckets: Sequence[Bucket], run_dir: Path | None = None, root: Path | None = None
+) -> list[str]:
     if not buckets:
         return []
-    out = [f"<h2>Failures ({sum(len(b.jobs) for b in buckets)} jobs, {len(buckets)} buckets)</h2>"]
+    n_jobs = sum(len(b.jobs) for b in buckets)
+    out = [f"<h2 id='failures'>Failures ({n_jobs} jobs, {len(buckets)} buckets)</h2>"]
     for b in buckets:
         named = f" &mdash; names {_e(', '.join(b.rules))}" if b.rules else ""
         out.append(f"<details open><summary><b>x{len(b.jobs)}</b> <code>{_e(b.signature)}</code>")
@@ -274,7 +355,7 @@ def _html_failures(buckets: Sequence[Bucket]) -> list[str]:
         for j in b.jobs[:MAX_BUCKET_JOBS]:
             out.append(
                 f"<tr><td>{_e(j.name)}<br><span class='small'>{_e(j.message[:300])}</span></td>"
-                f"<td><code>{_e(j.log)}</code></td><td><pre>{_e(j.rerun)}</pre></td></tr>"
+                f"<td>{_log_cell(j.log, run_dir, root)}</td><td><pre>{_e(j.rerun)}</pre></td></tr>"
             )
         out.append("</table>")
         if len(b.jobs) > MAX_BUCKET_JOBS:
@@ -299,17 +380,17 @@ def _html_matrix(conf: Conformance) -> str:
         ev += [f"<span class='small'>{_e(e.name)}</span> {_bar(e.pct)}" for e in r.coverpoints]
         rows.append(
             [
-                f"<td><b>{_e(r.rule.id)}</b></td>",
+                f"<td class='id'><b>{_e(r.rule.id)}</b></td>",
+                f"<td class='small text'>{_e(r.rule.text)}</td>",  # in full, wrapped
                 f"<td>{_status(r.status)}</td>",
                 f"<td>{tps or _no_testpoint(r.waiver)}</td>",
                 f"<td class='n'>{passed}/{jobs}</td>",
-                f"<td>{'<br>'.join(ev)}</td>",
-                f"<td class='small'>{_e(r.rule.text[:160])}</td>",
+                f"<td class='ev'>{'<br>'.join(ev)}</td>",
             ]
         )
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("rule", "status", "testpoints", "jobs passed", "coverage evidence", "text")
+        for h in ("rule", "text", "status", "testpoints", "jobs passed", "coverage evidence")
     )
     return f"<table><tr>{head}</tr>" + "".join(f"<tr>{''.join(r)}</tr>" for r in rows) + "</table>"
 
@@ -346,7 +427,7 @@ def _html_testpoints(conf: Conformance) -> str:
 
 
 def _html_funcov(conf: Conformance, goal: float) -> list[str]:
-    out = ["<h2>Functional coverage</h2>"]
+    out = ["<h2 id='funcov'>Functional coverage</h2>"]
     f = conf.funcov
     if f is None or not f.files:
         out.append("<p>No functional coverage exported.</p>")
@@ -392,7 +473,7 @@ def _html_funcov(conf: Conformance, goal: float) -> list[str]:
 
 
 def _html_codecov(conf: Conformance, goal: float) -> list[str]:
-    out = ["<h2>Code coverage (Verilator)</h2>"]
+    out = ["<h2 id='codecov'>Code coverage (Verilator)</h2>"]
     c = conf.codecov
     if c is None or not c.inputs:
         out.append("<p>No code coverage collected (run with --coverage on Verilator).</p>")
@@ -464,15 +545,36 @@ def _md_table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str
     return [_md_row(head), _md_row(["---"] * len(head)), *(_md_row(r) for r in rows)]
 
 
-def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
+def render_markdown(
+    conf: Conformance,
+    title: str = "ims_ctrl sign-off",
+    run_dir: Path | None = None,
+    root: Path | None = None,
+) -> str:
     """The report as Markdown (same content as the HTML, without the per-bin details)."""
-    out = [f"# {title}", "", f"**SIGN-OFF: {_verdict(conf)}**", "", "## Sign-off goals", ""]
+    out = [f"# {title}", "", f"**SIGN-OFF: {_verdict(conf)}**", ""]
+    if run_dir is not None:
+        out += report_extra.md_run(metadata.read(run_dir))
+    out += ["## Sign-off goals", ""]
+    if not conf.goals_enforced:
+        out += [f"Goals NOT EVALUATED ({_not_evaluated(conf)}), shown for information.", ""]
     out += _md_table(
         ["goal", "target", "actual", "status", "why"],
-        [[g.name, g.target, g.actual, "MET" if g.met else "MISSED", g.why] for g in conf.goals],
+        [
+            [
+                g.name,
+                g.target,
+                g.actual,
+                ("MET" if g.met else "MISSED")
+                if conf.goals_enforced
+                else ("info: met" if g.met else "info: missed"),
+                g.why,
+            ]
+            for g in conf.goals
+        ],
     )
     out += ["", "## Jobs", ""]
-    out += _md_table(["simulator", "config", "passed", "failed"], _job_groups(conf.jobs))
+    out += _md_table(["simulator", "config", "passed", "failed", "not run"], _job_groups(conf.jobs))
     out += ["", f"testpoints: {_counts(conf, 'testpoints')}; rules: {_counts(conf, 'rules')}"]
     buckets = failure_buckets(conf.jobs)
     if buckets:
@@ -481,11 +583,12 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             named = f" (names {', '.join(b.rules)})" if b.rules else ""
             out.append(f"* **x{len(b.jobs)}** `{b.signature}`{named}")
             for j in b.jobs[:MAX_BUCKET_JOBS]:
-                out.append(f"  * {j.name}: log `{j.log}`")
+                log = report_extra.log_href(j.log, run_dir, root) if run_dir else j.log
+                out.append(f"  * {j.name}: log [{log}]({log})")
                 out.append(f"    rerun: `{j.rerun}`")
     out += ["", "## Spec-conformance matrix", ""]
     out += _md_table(
-        ["rule", "status", "testpoints", "jobs passed", "coverage evidence"],
+        ["rule", "status", "testpoints", "jobs passed", "coverage evidence", "text"],
         [
             [
                 r.rule.id,
@@ -495,6 +598,7 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
                 f"{sum(t.passed for t in r.testpoints)}/"
                 f"{sum(t.passed + t.failed for t in r.testpoints)}",
                 ", ".join(_ev(e) for e in [*r.covergroups, *r.coverpoints]) or "-",
+                r.rule.text,
             ]
             for r in conf.rules
         ],
@@ -560,14 +664,19 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             )
     if conf.unplanned_tests:
         out += ["", "Tests not in the testplan: " + ", ".join(conf.unplanned_tests)]
+    if root is not None:
+        out += ["", *report_extra.md_formal(root), *report_extra.md_mutation(root)]
     return "\n".join(out) + "\n"
 
 
-def write_reports(conf: Conformance, run_dir: Path, title: str = "ims_ctrl sign-off") -> list[Path]:
-    """Write ``report.html`` and ``report.md`` into the run folder; returns their paths."""
+def write_reports(
+    conf: Conformance, run_dir: Path, title: str = "ims_ctrl sign-off", root: Path | None = None
+) -> list[Path]:
+    """Write ``report.html`` and ``report.md`` into the run folder; returns their paths.
+    ``root``: the repository (formal and mutation results, relative log paths)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     html_path = run_dir / "report.html"
     md_path = run_dir / "report.md"
-    html_path.write_text(render_html(conf, title))
-    md_path.write_text(render_markdown(conf, title))
+    html_path.write_text(render_html(conf, title, run_dir, root))
+    md_path.write_text(render_markdown(conf, title, run_dir, root))
     return [html_path, md_path]

@@ -8,7 +8,8 @@ several shards can be evaluated the same way once their ``jobs/`` are gathered i
 
 Written into the run folder: ``coverage/funcov.json`` (merged functional coverage, readable by
 :func:`imsflow.signoff.funcov.read_export`), ``coverage/coverage.dat`` (merged Verilator points,
-readable by ``verilator_coverage``), ``report.html`` and ``report.md``.
+readable by ``verilator_coverage``), ``coverage/lcov.info`` and ``coverage/cobertura.xml``
+(:mod:`imsflow.signoff.covexport`), ``report.html`` and ``report.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from imsflow.core.paths import project_root
 from imsflow.core.types import JobResult
-from imsflow.signoff import codecov, conformance, funcov, report_html, testplan
+from imsflow.signoff import codecov, conformance, covexport, funcov, report_html, testplan
 from imsflow.signoff.conformance import Conformance
 
 __all__ = ["Sources", "evaluate_run", "finish_run"]
@@ -50,6 +51,7 @@ def evaluate_run(
     *,
     goals_enforced: bool = True,
     coverage_dirs: Sequence[Path] | None = None,
+    not_evaluated: str = "",
 ) -> Conformance:
     """Merge the run's coverage and evaluate the testplan against it and its job results.
 
@@ -74,7 +76,10 @@ def evaluate_run(
     ccov = codecov.merge_files(dats, waivers, src.root) if dats else None
     if ccov is not None and ccov.inputs:
         codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
-    return conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+        covexport.write_exports(ccov, run_dir / "coverage")  # lcov.info, cobertura.xml
+    conf = conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+    conf.not_evaluated = "" if goals_enforced else (not_evaluated or "--no-goals")
+    return conf
 
 
 def finish_run(
@@ -84,13 +89,19 @@ def finish_run(
     *,
     goals_enforced: bool = True,
     coverage_dirs: Sequence[Path] | None = None,
+    not_evaluated: str = "",
 ) -> tuple[Conformance, str]:
     """:func:`evaluate_run`, write report.html/report.md, return the terminal summary too."""
     src = sources or Sources()
     conf = evaluate_run(
-        run_dir, src, jobs, goals_enforced=goals_enforced, coverage_dirs=coverage_dirs
+        run_dir,
+        src,
+        jobs,
+        goals_enforced=goals_enforced,
+        coverage_dirs=coverage_dirs,
+        not_evaluated=not_evaluated,
     )
-    paths = report_html.write_reports(conf, Path(run_dir), src.title)
+    paths = report_html.write_reports(conf, Path(run_dir), src.title, src.root)
     cwd = Path.cwd()
     shown = [p.relative_to(cwd) if p.is_relative_to(cwd) else p for p in paths]
     return conf, report_html.terminal_summary(conf, shown)
