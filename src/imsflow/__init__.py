@@ -6,3 +6,18 @@ sign-off (:mod:`imsflow.signoff`), formal checks (:mod:`imsflow.formal`), mutati
 (:mod:`imsflow.core`: job/result types, paths and defaults, process trees, rerun commands).
 The reference model is the separate package :mod:`imsmodel`.
 """
+
+from __future__ import annotations
+
+import importlib.metadata
+
+DISTRIBUTION = "imsmodel"  # the [project] name of pyproject.toml
+
+
+def version() -> str:
+    """The kit's version: ``pyproject.toml``'s, as the installed distribution records it
+    (``ims --version``)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.metadata
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+import imsflow
 from imsflow import regmap, regress, sim
 from imsflow.bench import cli as bench_cli
 from imsflow.formal import cli as formal_cli
@@ -92,7 +92,6 @@ def _shard(text: str) -> Shard:
 
 
 LAUNCHER_NAMES = tuple(launchers.LAUNCHERS)
-DISTRIBUTION = "imsmodel"  # the [project] name of pyproject.toml
 
 
 def _add_distributed_args(p: argparse.ArgumentParser) -> None:
@@ -174,17 +173,9 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def version() -> str:
-    """The kit's version: ``pyproject.toml``'s, as the installed distribution records it."""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown (not installed)"
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ims", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {imsflow.version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -397,8 +388,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
-    regress.check_test(tb_dir, args.module, args.testcase)  # before any build: exit 2
     spec = sim.make_build(
         args.sim,
         args.config,
@@ -407,6 +396,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         waves=args.waves,
         coverage=args.coverage,
     )
+    tb_dir = args.tb_dir or sim.default_tb_dir(sim.project_root())
+    regress.check_test(tb_dir, args.module, args.testcase)  # before the build: exit 2
     print(f"ims run: building {spec.name} in {spec.build_dir} ...", flush=True)
     result = sim.run_test(
         spec,

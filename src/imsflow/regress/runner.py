@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from imsflow import sim
-from imsflow.core.paths import default_tb_dir, kit_file
+from imsflow.core.paths import default_tb_dir, kit_dir
 from imsflow.core.rerun import run_command
 from imsflow.core.types import BuildResult, BuildSpec, Config, JobResult, RunResult
 from imsflow.regress import report
@@ -130,13 +130,11 @@ def signoff_sources(opts: RegressOptions, root: Path, tb_dir: Path) -> signoff.S
     another --tb-dir and no --testplan)."""
     if opts.testplan is None and tb_dir.resolve() != default_tb_dir(root).resolve():
         return None
+    root = kit_dir(root)  # its docs/: the checkout's, or the installed kit's copy
+
     name = opts.toplevel if opts.filelist is None else f"{opts.toplevel} ({opts.filelist.name})"
     return signoff.Sources(
-        root,
-        testplan=opts.testplan or kit_file("docs/testplan.hjson", root),
-        spec=kit_file("docs/spec.md", root),
-        waivers=opts.waivers or kit_file("docs/coverage_waivers.hjson", root),
-        title=f"{name} sign-off",
+        root, testplan=opts.testplan, waivers=opts.waivers, title=f"{name} sign-off"
     )
 
 

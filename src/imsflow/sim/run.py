@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from imsflow.core.defaults import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, TIMESCALE
-from imsflow.core.paths import default_tb_dir, rel
+from imsflow.core.paths import default_tb_dir
 from imsflow.core.rerun import run_command
 from imsflow.core.types import BuildSpec, RunResult
 from imsflow.sim.build import build
@@ -102,8 +102,6 @@ def run_test(
     xml.unlink(missing_ok=True)
     env = dict(check_simulator(spec.sim))
     env.update({"IMS_SIM": spec.sim, **{k: str(v) for k, v in spec.config.parameters.items()}})
-    if spec.filelist is not None:  # the bench's own rerun line names the file list too
-        env["IMS_FILELIST"] = rel(spec.filelist, spec.root)
     env.update(extra_env or {})
     plusargs = [f"+dumpfile_path={tdir / (spec.toplevel + '.fst')}"] if spec.waves else []
     job = {
