@@ -107,8 +107,6 @@ class ImsModel:
     # *p pending (0/1). _s_* are statistics (cumulative across reset).
     __slots__ = (
         "_auto",
-        "_flush_steps",
-        "_releases",
         "_cap",
         "_ctrl",
         "_err_code",
@@ -118,6 +116,7 @@ class ImsModel:
         "_err_pasid",
         "_err_valid",
         "_evt_msgs",
+        "_flush_steps",
         "_ia",
         "_ic",
         "_id",
@@ -130,6 +129,7 @@ class ImsModel:
         "_n_bdone",
         "_n_emitted",
         "_out",
+        "_releases",
         "_s_accepted",
         "_s_b",
         "_s_b_ignored",

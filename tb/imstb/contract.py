@@ -1,0 +1,589 @@
+"""`ContractChecker`: checks the device *contract* (docs/spec.md section 8a), not `ims_ctrl`'s
+micro-architecture.
+
+The contract does not fix the instant at which a step takes effect, only a window per step:
+
+* register write: one instant in [later AW/W handshake edge, B edge];
+* register read: one instant in [AR edge, R edge];
+* event: one instant in [handshake edge, handshake edge + EVT_BOUND], events in handshake order;
+* logged B error (IMS-053): one instant in [B edge, B edge + EVT_BOUND];
+* flush: per-entry release steps (ascending index) after the opening write, each within
+  FLUSH_BOUND(P) edges of it;
+* message accept (both AW and W done; MSG_COUNT, IMS-072/084): exactly at its edge.
+
+Steps of one channel (writes, reads, events, B errors, releases) keep their order. Messages must
+leave in the order of the steps of one linearization consistent with all windows.
+
+The checker keeps the *set* of model states (`ImsModel(flush_steps=True)`) consistent with what
+was observed. A state is (model, steps not applied yet, messages emitted but not yet matched,
+read/write results not yet compared). Steps are applied lazily: only when an observation needs
+them (a message to explain, an R or B to compare, a deadline reached, an accept); then every
+order of the other eligible steps (first of their channel, window open) before the needed one
+is enumerated, and those steps may also stay unapplied. States are deduplicated
+(`ImsModel.state_key`) and pruned by R data/response, B response, message address/data/order
+and the message bound (a state whose oldest unsent message waited MSG_BOUND master-ready edges
+is dropped). When no state is left the DUT broke the contract (the error names what was observed
+and what the surviving states expected); when more than `bound` states remain the checker fails
+with "contract checker: ambiguity bound N exceeded" (never a silent pass).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from imsmodel import ImsModel, Message
+from imsmodel.regmap import ErrorCode
+from imstb.bfm.monitors import (
+    EvtTxn,
+    MsgAccept,
+    MsgAw,
+    MsgB,
+    MsgW,
+    RegRead,
+    RegWrite,
+    ResetTxn,
+    Txn,
+)
+
+__all__ = [
+    "BOUND",
+    "EVT_BOUND",
+    "MSG_BOUND",
+    "ContractChecker",
+    "ContractError",
+    "flush_bound",
+]
+
+EVT_BOUND = 16
+"""An event (and a logged B error) takes effect at most this many edges after its handshake."""
+MSG_BOUND = 64
+"""A message due leaves (AW handshake) within this many master-ready edges (AWREADY = WREADY = 1
+sampled and no message write in flight)."""
+BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "4096"))
+"""Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
+
+_E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
+
+
+def flush_bound(p: int, n: int) -> int:
+    """Edges after the opening write's instant by which all P release steps of a flush of a table
+    of n entries have taken effect."""
+    return p + (n + 63) // 64 + 16
+
+
+class ContractError(AssertionError):
+    """The DUT broke the device contract (or the checker's ambiguity bound was exceeded)."""
+
+
+@dataclass(eq=False)
+class Step:
+    sid: int
+    kind: str  # write, read, event, berr, release, accept
+    lo: int
+    hi: int | None  # None: not known yet (a write before its B, a read before its R)
+    txn: Any = None
+    ims: bool = False
+    index: int = 0
+
+    def __str__(self) -> str:
+        if self.kind == "release":
+            return f"release {'IMS' if self.ims else 'MSI-X'}[{self.index}] (flush)"
+        if self.kind == "berr":
+            return f"B error of {'IMS' if self.ims else 'MSI-X'}[{self.index}] message @{self.lo}"
+        if self.kind == "accept":
+            return f"@{self.lo} message accept"
+        return str(self.txn)
+
+
+_CHAINS = {"write": 0, "read": 1, "event": 2, "berr": 3, "release": 4, "accept": 5}
+
+
+@dataclass(eq=False, slots=True)
+class _State:
+    model: ImsModel
+    pending: tuple[Step, ...]
+    q: tuple[Message, ...] = ()  # emitted, not yet matched by both AW and W
+    aw: int = 0  # of q, matched by an AW
+    w: int = 0  # of q, matched by a W
+    obs: tuple[tuple[int, int, str], ...] = ()  # (step id, data, resp) of applied reads/writes
+    due: int = 0  # ready count when q[aw] became due
+    trail: tuple[str, ...] = field(default=())  # last applied steps (for reports)
+
+    def key(self) -> tuple[object, ...]:
+        return (
+            self.model.state_key(),
+            tuple(s.sid for s in self.pending),
+            self.q,
+            self.aw,
+            self.w,
+            self.obs,
+        )
+
+
+class ContractChecker:
+    """A `TxnListener` of `ImsMonitor` (or fed by hand in unit tests)."""
+
+    def __init__(
+        self,
+        n: int,
+        m: int,
+        *,
+        bound: int = BOUND,
+        evt_bound: int = EVT_BOUND,
+        msg_bound: int = MSG_BOUND,
+        ready_count: Callable[[], int] | None = None,
+        strict: bool = True,
+        log: logging.Logger | None = None,
+    ) -> None:
+        self.n, self.m = n, m
+        self.bound = bound
+        self.evt_bound = evt_bound
+        self.msg_bound = msg_bound
+        self.ready_count = ready_count
+        self.strict = strict
+        self.log = log if log is not None else logging.getLogger("cocotb.tb.contract")
+        self.errors: list[str] = []
+        self.states: list[_State] = [_State(ImsModel(n, m, False, flush_steps=True), ())]
+        self._txns: list[Txn] = []
+        self._open: list[RegWrite | RegRead] = []  # awaiting their B / R
+        self._step_of: dict[int, Step] = {}  # id(txn) -> step
+        self._deadlines: dict[int, list[Step]] = {}
+        self._releases: dict[tuple[int, bool, int], Step] = {}
+        self._sid = 0
+        self._edge = -1
+        self._ready = 0
+        self.failed = False
+        # cost statistics
+        self.edges = 0
+        self.states_max = 1
+        self.states_sum = 0
+        self.applied = 0
+
+    # ------------------------------------------------------------------ listener protocol
+    def on_txn(self, txn: Txn) -> None:
+        self._txns.append(txn)
+
+    def on_edge_txns(self, k: int, txns: list[Txn]) -> None:
+        self._txns.extend(txns)
+        self.edge_done(k)
+
+    def edge_done(self, k: int) -> None:
+        if self.failed:
+            self._txns.clear()
+            return
+        self._edge = k
+        if self.ready_count is not None:
+            self._ready = self.ready_count()
+        else:
+            self._ready += 1
+        txns = self._txns
+        self._txns = []
+        try:
+            self._process(k, txns)
+        except ContractError as exc:
+            self.failed = True
+            self.errors.append(str(exc))
+            self.log.error("%s", exc)
+            if self.strict:
+                raise
+
+    # ------------------------------------------------------------------ status
+    @property
+    def settled(self) -> bool:
+        """No register access open and some state has nothing left to do."""
+        if self._open:
+            return False
+        return any(
+            not s.pending and not s.q and s.model.unaccepted == 0 and s.model.outstanding == 0
+            for s in self.states
+        )
+
+    def stats(self) -> dict[str, float]:
+        return {
+            "edges": self.edges,
+            "states_max": self.states_max,
+            "states_avg": round(self.states_sum / self.edges, 3) if self.edges else 0.0,
+            "steps_applied": self.applied,
+        }
+
+    def check_done(self) -> None:
+        """End of test: every step takes effect now at the latest; some state must then have
+        every message it emitted sent, accepted and answered."""
+        if self.failed:
+            self._raise_collected()
+            return
+        done: list[_State] = []
+        for s in self.states:
+            for t in self._complete_all(s):
+                done.append(t)
+        ok = [t for t in done if not t.q and t.model.unaccepted == 0]
+        if not ok:
+            best = min(done, key=lambda t: len(t.q)) if done else None
+            what = ", ".join(_msg_str(x) for x in best.q[:5]) if best else "?"
+            self._fail(
+                f"contract: message(s) never sent (C-MSG: every message leaves; lost message): "
+                f"in every order allowed by the windows the DUT still owes {what}"
+            )
+        self.log.info("contract checker: %s", self.stats())
+
+    def _raise_collected(self) -> None:
+        if self.errors and self.strict:
+            raise ContractError(self.errors[0])
+
+    # ------------------------------------------------------------------ failure
+    def _fail(self, text: str) -> None:
+        raise_it = ContractError(text)
+        if self.failed:
+            return
+        self.failed = True
+        self.errors.append(text)
+        self.log.error("%s", text)
+        if self.strict:
+            raise raise_it
+
+    # ------------------------------------------------------------------ one edge
+    def _new_step(self, kind: str, lo: int, hi: int | None, txn: Any = None) -> Step:
+        self._sid += 1
+        st = Step(self._sid, kind, lo, hi, txn)
+        if hi is not None:
+            self._deadlines.setdefault(hi, []).append(st)
+        return st
+
+    def _process(self, k: int, txns: list[Txn]) -> None:
+        new: list[Step] = []
+        msgs: list[Txn] = []
+        for t in txns:
+            tp = type(t)
+            if tp is ResetTxn:
+                self._reset()
+                new.clear()
+                msgs.clear()
+            elif tp is RegWrite or tp is RegRead:
+                assert isinstance(t, RegWrite | RegRead)
+                st = self._new_step("write" if tp is RegWrite else "read", t.edge, None, t)
+                self._step_of[id(t)] = st
+                self._open.append(t)
+                new.append(st)
+            elif tp is EvtTxn:
+                new.append(self._new_step("event", k, k + self.evt_bound, t))
+            else:
+                msgs.append(t)
+        if new:
+            add = tuple(new)
+            for s in self.states:
+                s.pending = s.pending + add
+        for t in msgs:
+            if type(t) is MsgAw:
+                assert isinstance(t, MsgAw)
+                self._on_aw(k, t)
+            elif type(t) is MsgW:
+                assert isinstance(t, MsgW)
+                self._on_w(k, t)
+            elif type(t) is MsgAccept:
+                self._sid += 1
+                acc = Step(self._sid, "accept", k, k)
+                for s in self.states:
+                    s.pending = (*s.pending, acc)
+                self._force(acc, k, f"{t}")
+            elif type(t) is MsgB:
+                assert isinstance(t, MsgB)
+                self._on_b(k, t)
+        # responses of register accesses (B / R at this edge)
+        if self._open:
+            still: list[RegWrite | RegRead] = []
+            for r in self._open:
+                if r.resp is None:
+                    still.append(r)
+                    continue
+                st = self._step_of.pop(id(r))
+                if r.resp == "RESET":
+                    continue
+                st.hi = k
+                self._force(st, k, str(r))
+                self._compare(st, r)
+            self._open = still
+        # deadlines
+        due = self._deadlines.pop(k, None)
+        if due:
+            for st in due:
+                self._force(st, k, f"deadline of {st}")
+        # message bound
+        limit = self._ready - self.msg_bound
+        if any(len(s.q) > s.aw and s.due < limit for s in self.states):
+            keep = [s for s in self.states if not (len(s.q) > s.aw and s.due < limit)]
+            if not keep:
+                s0 = self.states[0]
+                self._fail(
+                    f"contract: message not sent within {self.msg_bound} master-ready edges "
+                    f"(C-MSG bound; lost message?) at edge {k}: every allowed order owes "
+                    f"{_msg_str(s0.q[s0.aw])} (after [{'; '.join(s0.trail[-3:])}])"
+                )
+                return
+            self.states = keep
+        self.edges += 1
+        ns = len(self.states)
+        self.states_sum += ns
+        if ns > self.states_max:
+            self.states_max = ns
+        if ns > self.bound:
+            self._fail(
+                f"contract checker: ambiguity bound {self.bound} exceeded at edge {k} "
+                f"({ns} model states consistent with what was observed; raise IMS_CONTRACT_BOUND "
+                f"or reduce the overlap of windows)"
+            )
+
+    def _reset(self) -> None:
+        s = self.states[0]
+        model = s.model.clone()
+        model.reset()
+        model.take_messages()
+        model.take_releases()
+        self.states = [_State(model, ())]
+        self._open.clear()
+        self._step_of.clear()
+        self._deadlines.clear()
+
+    # ------------------------------------------------------------------ observations
+    def _on_aw(self, k: int, t: MsgAw) -> None:
+        before = self.states
+        out = self._explain(lambda s: len(s.q) > s.aw, k)
+        keep: list[_State] = []
+        for s in out:
+            if s.q[s.aw].addr == t.addr:
+                s.aw += 1
+                s.due = self._ready
+                self._pop_done(s)
+                keep.append(s)
+        if not keep:
+            exp = sorted({_msg_str(s.q[s.aw]) for s in out})[:6]
+            self._fail(
+                f"contract: message #{t.seq} AWADDR 0x{t.addr:016x} at edge {k} is allowed by no "
+                f"order of the steps within their windows (C-ORDER/C-RACE; IMS-070/071). "
+                f"The {len(before)} consistent state(s) allow next: "
+                f"{'; '.join(exp) if exp else 'no message at all'}"
+            )
+            return
+        self.states = self._dedupe(keep)
+
+    def _on_w(self, k: int, t: MsgW) -> None:
+        out = self._explain(lambda s: len(s.q) > s.w, k)
+        keep: list[_State] = []
+        for s in out:
+            if s.q[s.w].data == t.data:
+                s.w += 1
+                self._pop_done(s)
+                keep.append(s)
+        if not keep:
+            exp = sorted({_msg_str(s.q[s.w]) for s in out})[:6]
+            self._fail(
+                f"contract: message #{t.seq} WDATA 0x{t.data:08x} at edge {k} is allowed by no "
+                f"order of the steps within their windows (C-ORDER/C-RACE; IMS-070/071). "
+                f"Allowed next: {'; '.join(exp) if exp else 'no message at all'}"
+            )
+            return
+        self.states = self._dedupe(keep)
+
+    @staticmethod
+    def _pop_done(s: _State) -> None:
+        n = min(s.aw, s.w)
+        if n:
+            s.q = s.q[n:]
+            s.aw -= n
+            s.w -= n
+
+    def _on_b(self, k: int, t: MsgB) -> None:
+        out: list[_State] = []
+        for s in self.states:
+            model = s.model
+            if model.outstanding <= 0 or model.outstanding <= model.unaccepted:
+                continue  # this state has no accepted message awaiting a B
+            model = model.clone()
+            msg = model.b_response("OKAY")
+            pending = s.pending
+            if t.resp not in ("OKAY", "EXOKAY") and not msg.raise_:
+                st = self._releases.get((-k, msg.ims, msg.index))
+                if st is None:
+                    st = self._new_step("berr", k, k + self.evt_bound)
+                    st.ims, st.index = msg.ims, msg.index
+                    self._releases[(-k, msg.ims, msg.index)] = st
+                pending = (*pending, st)
+            out.append(_State(model, pending, s.q, s.aw, s.w, s.obs, s.due, s.trail))
+        if not out:
+            self._fail(f"contract: message B at edge {k} but no message awaits one (IMS-073)")
+            return
+        self.states = self._dedupe(out)
+
+    def _compare(self, st: Step, r: RegWrite | RegRead) -> None:
+        keep: list[_State] = []
+        seen: set[tuple[int, str]] = set()
+        for s in self.states:
+            obs = [o for o in s.obs if o[0] == st.sid]
+            if not obs:
+                continue
+            _, data, resp = obs[0]
+            seen.add((data, resp))
+            s.obs = tuple(o for o in s.obs if o[0] != st.sid)
+            if resp != r.resp:
+                continue
+            if isinstance(r, RegRead) and data != r.data:
+                continue
+            keep.append(s)
+        if not keep:
+            if isinstance(r, RegRead):
+                allowed = ", ".join(f"0x{d:08x} {rs}" for d, rs in sorted(seen))
+                got = "?" if r.data is None else f"0x{r.data:08x}"
+                self._fail(
+                    f"contract: read 0x{r.addr:04x} (AR @{r.edge}, R @{r.r_edge}) returned {got} "
+                    f"{r.resp}; no instant of its window allows that (C-READ). Allowed: {allowed}"
+                )
+            else:
+                allowed = ", ".join(sorted({rs for _, rs in seen}))
+                self._fail(
+                    f"contract: write 0x{r.addr:04x} answered {r.resp} at B @{r.b_edge}, allowed "
+                    f"{allowed} (IMS-025/IMS-024)"
+                )
+            return
+        self.states = self._dedupe(keep)
+
+    # ------------------------------------------------------------------ enumeration
+    def _eligible(self, s: _State, now: int) -> list[Step]:
+        seen: set[int] = set()
+        out: list[Step] = []
+        for st in s.pending:
+            c = _CHAINS[st.kind]
+            if c in seen:
+                continue
+            seen.add(c)
+            if st.lo <= now:
+                out.append(st)
+        return out
+
+    def _apply(self, s: _State, st: Step, now: int) -> _State:
+        self.applied += 1
+        model = s.model.clone()
+        pending = tuple(p for p in s.pending if p is not st)
+        obs = s.obs
+        kind = st.kind
+        if kind == "write":
+            t = st.txn
+            resp = model.write(t.addr & 0xFFFC, t.data, t.strb)
+            obs = (*obs, (st.sid, 0, resp))
+            rel = model.take_releases()
+            if rel:
+                hi = now + flush_bound(len(rel), self.n)
+                add = []
+                for ims, i in rel:
+                    r = self._releases.get((st.sid, ims, i))
+                    if r is None:
+                        self._sid += 1
+                        r = Step(self._sid, "release", now, hi, None, ims, i)
+                        self._deadlines.setdefault(hi, []).append(r)
+                        self._releases[(st.sid, ims, i)] = r
+                    add.append(r)
+                pending = pending + tuple(add)
+        elif kind == "read":
+            data, resp = model.read(st.txn.addr & 0xFFFC)
+            obs = (*obs, (st.sid, data, resp))
+        elif kind == "event":
+            t = st.txn
+            model.event(t.ims, t.handle, t.pasid if t.pasid_valid else None)
+        elif kind == "release":
+            model.release(st.ims, st.index)
+        elif kind == "berr":
+            model._log_error(_E_WRITE, st.index, st.ims, 0, 0)
+        elif kind == "accept":
+            if model.unaccepted <= 0:
+                raise _Impossible
+            model.message_accepted()
+        msgs = model.take_messages()
+        q, due = s.q, s.due
+        if msgs:
+            if len(q) <= s.aw:
+                due = self._ready
+            q = q + tuple(msgs)
+        trail = (*s.trail[-5:], str(st))
+        return _State(model, pending, q, s.aw, s.w, obs, due, trail)
+
+    def _search(
+        self, s: _State, goal: Callable[[_State], bool], now: int, out: dict[Any, _State]
+    ) -> None:
+        """Every state reachable from s by applying eligible steps, stopping at the first that
+        meets `goal` on each path; those go into `out` (deduplicated)."""
+        stack = [s]
+        visited: set[Any] = set()
+        while stack:
+            cur = stack.pop()
+            if goal(cur):
+                key = cur.key()
+                old = out.get(key)
+                if old is None or old.due < cur.due:
+                    out[key] = cur
+                continue
+            for st in self._eligible(cur, now):
+                try:
+                    nxt = self._apply(cur, st, now)
+                except _Impossible:
+                    continue
+                key = nxt.key()
+                if key in visited:
+                    continue
+                visited.add(key)
+                stack.append(nxt)
+            if len(visited) > 50 * self.bound:
+                self._fail(
+                    f"contract checker: ambiguity bound {self.bound} exceeded at edge {now} "
+                    f"({len(visited)} orders searched for one observation)"
+                )
+                return
+
+    def _explain(self, goal: Callable[[_State], bool], now: int) -> list[_State]:
+        out: dict[Any, _State] = {}
+        for s in self.states:
+            if goal(s):
+                out[id(s)] = s
+            else:
+                self._search(s, goal, now, out)
+        return list(out.values())
+
+    def _force(self, st: Step, now: int, why: str) -> None:
+        def goal(s: _State) -> bool:
+            return st not in s.pending
+
+        out = self._explain(goal, now)
+        if not out:
+            self._fail(
+                f"contract: [{why}] cannot take effect at edge {now} in any allowed order "
+                f"(C-MSG/C-ORDER; a message was never accepted?)"
+            )
+            return
+        self.states = self._dedupe(out)
+
+    def _complete_all(self, s: _State) -> list[_State]:
+        out: dict[Any, _State] = {}
+        self._search(s, lambda x: not x.pending, 1 << 62, out)
+        return list(out.values())
+
+    @staticmethod
+    def _dedupe(states: list[_State]) -> list[_State]:
+        if len(states) < 2:
+            return states
+        out: dict[Any, _State] = {}
+        for s in states:
+            key = s.key()
+            old = out.get(key)
+            if old is None or old.due < s.due:
+                out[key] = s
+        return list(out.values())
+
+
+class _Impossible(Exception):
+    """This order cannot happen (e.g. an accept with no message emitted)."""
+
+
+def _msg_str(msg: Message) -> str:
+    t = "IMS" if msg.ims else "MSI-X"
+    return f"{msg.cause} {t}[{msg.index}] addr=0x{msg.addr:016x} data=0x{msg.data:08x}"
