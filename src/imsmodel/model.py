@@ -492,8 +492,9 @@ class ImsModel:
             a, d, c, p = self._xa, self._xd, self._xc, self._xp
         if 1 not in p:
             return
-        if self._flush_steps:  # contract mode: one release step per pending entry, later
-            self._releases.extend((ims, i) for i, pend in enumerate(p) if pend)
+        if self._flush_steps:  # contract mode: one release step per entry it sends, later
+            # (a masked entry is never released by this flush: an unmask sends it, IMS-031)
+            self._releases.extend((ims, i) for i, pend in enumerate(p) if pend and not c[i] & _MASK)
             return
         emit = self._emit
         for i, pend in enumerate(p):
@@ -550,8 +551,9 @@ class ImsModel:
         return new
 
     def state_key(self) -> tuple[object, ...]:
-        """Everything a later step, read or message can observe (no statistics): two models
-        with equal keys behave identically from here on. For deduplicating model states."""
+        """Everything a later step, read or message can observe (no statistics; of a message in
+        flight not its cause, which nothing observes): two models with equal keys behave
+        identically from here on. For deduplicating model states."""
         return (
             self._ctrl,
             self._err_valid,
@@ -562,7 +564,7 @@ class ImsModel:
             self._err_count,
             self._msg_count,
             self._n_emitted - self._n_accepted,
-            tuple(self._inflight),
+            tuple((x.addr, x.data, x.ims, x.index, x.raise_) for x in self._inflight),
             tuple(self._releases),
             tuple(self._xa),
             tuple(self._xd),

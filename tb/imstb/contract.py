@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from imsmodel import ImsModel, Message
-from imsmodel.regmap import ErrorCode
+from imsmodel import regmap as rm
+from imsmodel.regmap import ErrorCode, Kind
 from imstb.bfm.monitors import (
     EvtTxn,
     MsgAccept,
@@ -52,6 +54,7 @@ from imstb.bfm.monitors import (
 __all__ = [
     "BOUND",
     "EVT_BOUND",
+    "EVT_INFLIGHT",
     "MSG_BOUND",
     "ContractChecker",
     "ContractError",
@@ -60,7 +63,10 @@ __all__ = [
 
 EVT_BOUND = 16
 """An event (and a logged B error) takes effect at most this many edges after its handshake."""
-MSG_BOUND = 64
+EVT_INFLIGHT = 2
+"""At most this many events are taken and not yet in effect: event i takes effect at the latest
+at the handshake edge of event i + EVT_INFLIGHT."""
+MSG_BOUND = 16
 """A message due leaves (AW handshake) within this many master-ready edges (AWREADY = WREADY = 1
 sampled and no message write in flight)."""
 BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "4096"))
@@ -88,6 +94,16 @@ class Step:
     txn: Any = None
     ims: bool = False
     index: int = 0
+    # footprint: resources read / written; `every` = depends on everything (CTRL writes)
+    r: frozenset[object] = frozenset()
+    w: frozenset[object] = frozenset()
+    every: bool = False
+
+    def depends(self, o: Step) -> bool:
+        """True unless the two steps commute and neither observes the other."""
+        if self.every or o.every:
+            return bool(self.r or self.w or self.every) and bool(o.r or o.w or o.every)
+        return bool(self.w & (o.r | o.w) or o.w & self.r)
 
     def __str__(self) -> str:
         if self.kind == "release":
@@ -97,6 +113,83 @@ class Step:
         if self.kind == "accept":
             return f"@{self.lo} message accept"
         return str(self.txn)
+
+
+_OUT = "out"  # the message order: two steps that may send are never reordered
+_ERR = "err"
+_CTRL = "ctrl"
+_MSGCOUNT = "msg_count"
+# per entry: ("e", ims, i) its words (address, data, control), ("p", ims, i) its pending bit
+_X0E = ("e", False, 0)  # MSI-X vector 0 (error interrupt)
+_X0P = ("p", False, 0)
+_ERR_W = frozenset((_ERR, _OUT, _X0P))  # an error: log, raise (message or pending bit 0)
+_ERR_R = frozenset((_CTRL, _X0E, _X0P, _ERR))
+
+
+def _set_footprint(st: Step, n: int, m: int) -> None:
+    """Which resources a step reads and writes (conservative; used to enumerate only the orders
+    of steps that do not commute: partial-order reduction)."""
+    kind = st.kind
+    if kind == "event":
+        t = st.txn
+        if t.handle < (n if t.ims else m):
+            e, p = ("e", t.ims, t.handle), ("p", t.ims, t.handle)
+            st.r = _ERR_R | {e, p}
+            st.w = _ERR_W | {p}
+        else:
+            st.r, st.w = _ERR_R, _ERR_W
+        return
+    if kind == "release":
+        e, p = ("e", st.ims, st.index), ("p", st.ims, st.index)
+        st.r = frozenset((_CTRL, e, p))
+        st.w = frozenset((_OUT, p))
+        return
+    if kind == "berr":
+        st.r, st.w = _ERR_R, _ERR_W
+        return
+    if kind == "accept":
+        st.w = frozenset((_MSGCOUNT,))
+        return
+    off = st.txn.addr & 0xFFFC
+    loc = rm.lookup(off, n, m)
+    k = loc.kind
+    if kind == "read":
+        if k is Kind.REGISTER and loc.register is not None:
+            name = loc.register.name
+            if name == "CTRL":
+                st.r = frozenset((_CTRL,))
+            elif name == "MSG_COUNT":
+                st.r = frozenset((_MSGCOUNT,))
+            elif name.startswith("ERR"):
+                st.r = frozenset((_ERR,))
+        elif k is Kind.MSIX_TABLE or k is Kind.IMS_TABLE:
+            st.r = frozenset((("e", k is Kind.IMS_TABLE, loc.index),))
+        elif k is Kind.MSIX_PBA or k is Kind.IMS_PBA:
+            ims = k is Kind.IMS_PBA
+            base = 64 * loc.index + 32 * loc.word
+            top = min(base + 32, n if ims else m)
+            st.r = frozenset(("p", ims, i) for i in range(base, top))
+        return
+    # write
+    if k is Kind.REGISTER and loc.register is not None:
+        name = loc.register.name
+        if name == "CTRL":
+            # opening a table snapshots its pending bits (the release steps do the rest); the
+            # error interrupt enable is read by every error
+            st.r = frozenset(
+                [_CTRL] + [("p", False, i) for i in range(m)] + [("p", True, i) for i in range(n)]
+            )
+            st.w = frozenset((_CTRL,))
+        elif name == "ERR_STATUS":
+            st.r = st.w = frozenset((_ERR,))
+    elif k is Kind.MSIX_TABLE or k is Kind.IMS_TABLE:
+        ims = k is Kind.IMS_TABLE
+        e, p = ("e", ims, loc.index), ("p", ims, loc.index)
+        if loc.word == rm.WORD_CTRL:  # unmask: may send and clear the pending bit
+            st.r = frozenset((_CTRL, e, p))
+            st.w = frozenset((e, p, _OUT))
+        else:
+            st.r = st.w = frozenset((e,))
 
 
 _CHAINS = {"write": 0, "read": 1, "event": 2, "berr": 3, "release": 4, "accept": 5}
@@ -117,7 +210,7 @@ class _State:
         return (
             self.model.state_key(),
             tuple(s.sid for s in self.pending),
-            self.q,
+            tuple((x.addr, x.data, x.ims, x.index, x.raise_) for x in self.q),
             self.aw,
             self.w,
             self.obs,
@@ -134,6 +227,7 @@ class ContractChecker:
         *,
         bound: int = BOUND,
         evt_bound: int = EVT_BOUND,
+        evt_inflight: int = EVT_INFLIGHT,
         msg_bound: int = MSG_BOUND,
         ready_count: Callable[[], int] | None = None,
         strict: bool = True,
@@ -142,6 +236,8 @@ class ContractChecker:
         self.n, self.m = n, m
         self.bound = bound
         self.evt_bound = evt_bound
+        self.evt_inflight = evt_inflight
+        self._recent_events: list[Step] = []
         self.msg_bound = msg_bound
         self.ready_count = ready_count
         self.strict = strict
@@ -157,11 +253,14 @@ class ContractChecker:
         self._edge = -1
         self._ready = 0
         self.failed = False
+        dump = os.environ.get("IMS_CONTRACT_DUMP")  # triage: pickle the stream for replay
+        self._record: list[tuple[int, list[Txn]]] | None = [] if dump else None
         # cost statistics
         self.edges = 0
         self.states_max = 1
         self.states_sum = 0
         self.applied = 0
+        self.wall_s = 0.0
 
     # ------------------------------------------------------------------ listener protocol
     def on_txn(self, txn: Txn) -> None:
@@ -176,12 +275,12 @@ class ContractChecker:
             self._txns.clear()
             return
         self._edge = k
-        if self.ready_count is not None:
-            self._ready = self.ready_count()
-        else:
-            self._ready += 1
+        self._ready = self.ready_count() if self.ready_count is not None else k
         txns = self._txns
         self._txns = []
+        if self._record is not None:
+            self._record.append((k, list(txns)))
+        t0 = time.perf_counter()
         try:
             self._process(k, txns)
         except ContractError as exc:
@@ -190,6 +289,13 @@ class ContractChecker:
             self.log.error("%s", exc)
             if self.strict:
                 raise
+        finally:
+            self.wall_s += time.perf_counter() - t0
+
+    def tick(self, k: int) -> None:
+        """Edge k passed with nothing to report (deadlines, message bound), unless seen."""
+        if k > self._edge and not self._txns:
+            self.edge_done(k)
 
     # ------------------------------------------------------------------ status
     @property
@@ -208,6 +314,7 @@ class ContractChecker:
             "states_max": self.states_max,
             "states_avg": round(self.states_sum / self.edges, 3) if self.edges else 0.0,
             "steps_applied": self.applied,
+            "wall_s": round(self.wall_s, 3),
         }
 
     def check_done(self) -> None:
@@ -216,6 +323,7 @@ class ContractChecker:
         if self.failed:
             self._raise_collected()
             return
+        self.dump()
         done: list[_State] = []
         for s in self.states:
             for t in self._complete_all(s):
@@ -235,7 +343,16 @@ class ContractChecker:
             raise ContractError(self.errors[0])
 
     # ------------------------------------------------------------------ failure
+    def dump(self) -> None:
+        path = os.environ.get("IMS_CONTRACT_DUMP")
+        if path and self._record is not None:
+            import pickle
+
+            with open(path, "wb") as f:
+                pickle.dump((self.n, self.m, self._record), f)
+
     def _fail(self, text: str) -> None:
+        self.dump()
         raise_it = ContractError(text)
         if self.failed:
             return
@@ -249,6 +366,8 @@ class ContractChecker:
     def _new_step(self, kind: str, lo: int, hi: int | None, txn: Any = None) -> Step:
         self._sid += 1
         st = Step(self._sid, kind, lo, hi, txn)
+        if txn is not None:
+            _set_footprint(st, self.n, self.m)
         if hi is not None:
             self._deadlines.setdefault(hi, []).append(st)
         return st
@@ -269,7 +388,16 @@ class ContractChecker:
                 self._open.append(t)
                 new.append(st)
             elif tp is EvtTxn:
-                new.append(self._new_step("event", k, k + self.evt_bound, t))
+                ev = self._new_step("event", k, k + self.evt_bound, t)
+                new.append(ev)
+                rec = self._recent_events
+                rec.append(ev)
+                if len(rec) > self.evt_inflight:
+                    old = rec.pop(0)  # taken EVT_INFLIGHT events ago: in effect by now
+                    if old.hi is not None and old.hi > k:
+                        self._deadlines[old.hi].remove(old)
+                        old.hi = k
+                        self._deadlines.setdefault(k, []).append(old)
             else:
                 msgs.append(t)
         if new:
@@ -285,32 +413,45 @@ class ContractChecker:
                 self._on_w(k, t)
             elif type(t) is MsgAccept:
                 self._sid += 1
-                acc = Step(self._sid, "accept", k, k)
+                acc = Step(self._sid, "accept", k, k, w=frozenset((_MSGCOUNT,)))
                 for s in self.states:
                     s.pending = (*s.pending, acc)
                 self._force(acc, k, f"{t}")
             elif type(t) is MsgB:
                 assert isinstance(t, MsgB)
                 self._on_b(k, t)
-        # responses of register accesses (B / R at this edge)
+        # responses of register accesses: the step is in effect when its response is first
+        # presented (BVALID/RVALID sampled 1, or the handshake); compared at the handshake
         if self._open:
             still: list[RegWrite | RegRead] = []
             for r in self._open:
+                st = self._step_of[id(r)]
+                if st.hi is None:
+                    shown = r.bv_edge if isinstance(r, RegWrite) else r.rv_edge
+                    if shown is not None or r.resp is not None:
+                        if r.resp == "RESET":
+                            del self._step_of[id(r)]
+                            continue
+                        st.hi = k
+                        self._force(st, k, str(r))
+                        # the response is on the bus from now on and stable: compare it now
+                        if isinstance(r, RegWrite):
+                            resp, data = r.bv_resp or r.resp, None
+                        else:
+                            resp, data = r.rv_resp or r.resp, r.rv_data
+                            data = r.data if r.resp is not None and data is None else data
+                        if resp is not None:
+                            self._compare(st, r, resp, data)
                 if r.resp is None:
                     still.append(r)
                     continue
-                st = self._step_of.pop(id(r))
-                if r.resp == "RESET":
-                    continue
-                st.hi = k
-                self._force(st, k, str(r))
-                self._compare(st, r)
+                del self._step_of[id(r)]
             self._open = still
-        # deadlines
-        due = self._deadlines.pop(k, None)
-        if due:
-            for st in due:
-                self._force(st, k, f"deadline of {st}")
+        # deadlines (also those of edges nobody reported: the UVM port monitor skips idle edges)
+        if self._deadlines:
+            for d in sorted(d for d in self._deadlines if d <= k):
+                for st in self._deadlines.pop(d):
+                    self._force(st, k, f"deadline of {st}")
         # message bound
         limit = self._ready - self.msg_bound
         if any(len(s.q) > s.aw and s.due < limit for s in self.states):
@@ -346,11 +487,12 @@ class ContractChecker:
         self._open.clear()
         self._step_of.clear()
         self._deadlines.clear()
+        self._recent_events.clear()
 
     # ------------------------------------------------------------------ observations
     def _on_aw(self, k: int, t: MsgAw) -> None:
         before = self.states
-        out = self._explain(lambda s: len(s.q) > s.aw, k)
+        out = self._explain(lambda s: len(s.q) > s.aw, k, _senders)
         keep: list[_State] = []
         for s in out:
             if s.q[s.aw].addr == t.addr:
@@ -370,7 +512,7 @@ class ContractChecker:
         self.states = self._dedupe(keep)
 
     def _on_w(self, k: int, t: MsgW) -> None:
-        out = self._explain(lambda s: len(s.q) > s.w, k)
+        out = self._explain(lambda s: len(s.q) > s.w, k, _senders)
         keep: list[_State] = []
         for s in out:
             if s.q[s.w].data == t.data:
@@ -409,6 +551,7 @@ class ContractChecker:
                 if st is None:
                     st = self._new_step("berr", k, k + self.evt_bound)
                     st.ims, st.index = msg.ims, msg.index
+                    _set_footprint(st, self.n, self.m)
                     self._releases[(-k, msg.ims, msg.index)] = st
                 pending = (*pending, st)
             out.append(_State(model, pending, s.q, s.aw, s.w, s.obs, s.due, s.trail))
@@ -417,40 +560,41 @@ class ContractChecker:
             return
         self.states = self._dedupe(out)
 
-    def _compare(self, st: Step, r: RegWrite | RegRead) -> None:
+    def _compare(self, st: Step, r: RegWrite | RegRead, resp: str, data: int | None) -> None:
         keep: list[_State] = []
         seen: set[tuple[int, str]] = set()
         for s in self.states:
             obs = [o for o in s.obs if o[0] == st.sid]
             if not obs:
                 continue
-            _, data, resp = obs[0]
-            seen.add((data, resp))
+            _, s_data, s_resp = obs[0]
+            seen.add((s_data, s_resp))
             s.obs = tuple(o for o in s.obs if o[0] != st.sid)
-            if resp != r.resp:
+            if s_resp != resp:
                 continue
-            if isinstance(r, RegRead) and data != r.data:
+            if isinstance(r, RegRead) and s_data != data:
                 continue
             keep.append(s)
         if not keep:
             if isinstance(r, RegRead):
                 allowed = ", ".join(f"0x{d:08x} {rs}" for d, rs in sorted(seen))
-                got = "?" if r.data is None else f"0x{r.data:08x}"
+                got = "?" if data is None else f"0x{data:08x}"
                 self._fail(
-                    f"contract: read 0x{r.addr:04x} (AR @{r.edge}, R @{r.r_edge}) returned {got} "
-                    f"{r.resp}; no instant of its window allows that (C-READ). Allowed: {allowed}"
+                    f"contract: read 0x{r.addr:04x} (AR @{r.edge}, RVALID "
+                    f"@{r.rv_edge or r.r_edge}) returned {got} {resp}; no instant of its window "
+                    f"allows that (C-READ). Allowed: {allowed}"
                 )
             else:
                 allowed = ", ".join(sorted({rs for _, rs in seen}))
                 self._fail(
-                    f"contract: write 0x{r.addr:04x} answered {r.resp} at B @{r.b_edge}, allowed "
-                    f"{allowed} (IMS-025/IMS-024)"
+                    f"contract: write 0x{r.addr:04x} answered {resp} at B "
+                    f"@{r.bv_edge or r.b_edge}, allowed {allowed} (IMS-025/IMS-024)"
                 )
             return
         self.states = self._dedupe(keep)
 
     # ------------------------------------------------------------------ enumeration
-    def _eligible(self, s: _State, now: int) -> list[Step]:
+    def _eligible(self, s: _State, now: int, only: set[int] | None = None) -> list[Step]:
         seen: set[int] = set()
         out: list[Step] = []
         for st in s.pending:
@@ -458,9 +602,42 @@ class ContractChecker:
             if c in seen:
                 continue
             seen.add(c)
-            if st.lo <= now:
+            if st.lo <= now and (only is None or st.sid in only):
                 out.append(st)
         return out
+
+    @staticmethod
+    def _closure(s: _State, seeds: list[Step], now: int) -> set[int]:
+        """The pending steps that may have to come before `seeds`: the seeds, their channel
+        predecessors, and (transitively) every open step that does not commute with one of
+        them. Every other step may as well stay pending (it commutes with all of these), so
+        the orders that put it first need not be enumerated."""
+        open_ = [st for st in s.pending if st.lo <= now]
+        inset: set[int] = set()
+        members: list[Step] = []
+
+        def add(st: Step) -> None:
+            # st and its channel predecessors
+            c = _CHAINS[st.kind]
+            for p in open_:
+                if _CHAINS[p.kind] == c and p.sid not in inset:
+                    inset.add(p.sid)
+                    members.append(p)
+                if p is st:
+                    break
+
+        for st in seeds:
+            add(st)
+        changed = True
+        while changed:
+            changed = False
+            for y in open_:
+                if y.sid in inset:
+                    continue
+                if any(y.depends(d) for d in members):
+                    add(y)
+                    changed = True
+        return inset
 
     def _apply(self, s: _State, st: Step, now: int) -> _State:
         self.applied += 1
@@ -481,6 +658,7 @@ class ContractChecker:
                     if r is None:
                         self._sid += 1
                         r = Step(self._sid, "release", now, hi, None, ims, i)
+                        _set_footprint(r, self.n, self.m)
                         self._deadlines.setdefault(hi, []).append(r)
                         self._releases[(st.sid, ims, i)] = r
                     add.append(r)
@@ -509,10 +687,16 @@ class ContractChecker:
         return _State(model, pending, q, s.aw, s.w, obs, due, trail)
 
     def _search(
-        self, s: _State, goal: Callable[[_State], bool], now: int, out: dict[Any, _State]
+        self,
+        s: _State,
+        goal: Callable[[_State], bool],
+        now: int,
+        out: dict[Any, _State],
+        only: set[int] | None = None,
     ) -> None:
-        """Every state reachable from s by applying eligible steps, stopping at the first that
-        meets `goal` on each path; those go into `out` (deduplicated)."""
+        """Every state reachable from s by applying eligible steps (of `only`, if given),
+        stopping at the first that meets `goal` on each path; those go into `out`
+        (deduplicated)."""
         stack = [s]
         visited: set[Any] = set()
         while stack:
@@ -523,7 +707,7 @@ class ContractChecker:
                 if old is None or old.due < cur.due:
                     out[key] = cur
                 continue
-            for st in self._eligible(cur, now):
+            for st in self._eligible(cur, now, only):
                 try:
                     nxt = self._apply(cur, st, now)
                 except _Impossible:
@@ -540,20 +724,26 @@ class ContractChecker:
                 )
                 return
 
-    def _explain(self, goal: Callable[[_State], bool], now: int) -> list[_State]:
+    def _explain(
+        self,
+        goal: Callable[[_State], bool],
+        now: int,
+        seeds: Callable[[_State], list[Step]] | None = None,
+    ) -> list[_State]:
         out: dict[Any, _State] = {}
         for s in self.states:
             if goal(s):
                 out[id(s)] = s
             else:
-                self._search(s, goal, now, out)
+                only = self._closure(s, seeds(s), now) if seeds is not None else None
+                self._search(s, goal, now, out, only)
         return list(out.values())
 
     def _force(self, st: Step, now: int, why: str) -> None:
         def goal(s: _State) -> bool:
             return st not in s.pending
 
-        out = self._explain(goal, now)
+        out = self._explain(goal, now, lambda s: [st])
         if not out:
             self._fail(
                 f"contract: [{why}] cannot take effect at edge {now} in any allowed order "
@@ -578,6 +768,11 @@ class ContractChecker:
             if old is None or old.due < s.due:
                 out[key] = s
         return list(out.values())
+
+
+def _senders(s: _State) -> list[Step]:
+    """The pending steps that may send a message."""
+    return [st for st in s.pending if _OUT in st.w or st.every]
 
 
 class _Impossible(Exception):

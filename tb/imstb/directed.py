@@ -88,7 +88,12 @@ class ImsEnv(DutHarness):
         self.strict = strict
         make = model_factory
         self.model: ImsModel = make(self.n, self.m) if make else ImsModel(self.n, self.m, False)
-        self.scoreboard = ImsScoreboard(self.model, strict=strict)
+        self.scoreboard = ImsScoreboard(
+            self.model,
+            strict=strict,
+            profile=self.profile,
+            ready_count=lambda: self.monitor.m_ready_edges,
+        )
         self.monitor.add_listener(self.scoreboard)
 
     # ------------------------------------------------------------------ traffic

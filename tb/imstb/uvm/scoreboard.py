@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 
 from pyuvm import uvm_analysis_port, uvm_scoreboard
 
@@ -46,14 +47,34 @@ class ImsScoreboardComp(uvm_scoreboard):
         self._sink_msgs: deque[SinkMsg] = deque()
         self._recent: deque[StepRecord] = deque(maxlen=256)  # recent event steps
         self.handler_checks = 0
+        self._pair = True
         self.platform: PlatformModel | None = None
 
-    def setup(self, ims_entries: int, msix_entries: int, platform: PlatformModel) -> None:
-        """Create the model and the scoreboard (before the first edge)."""
+    def setup(
+        self,
+        ims_entries: int,
+        msix_entries: int,
+        platform: PlatformModel,
+        *,
+        profile: bool = True,
+        ready_count: Callable[[], int] | None = None,
+    ) -> None:
+        """Create the model and the scoreboard (before the first edge). Without the ims_ctrl
+        profile the nominal model's messages do not pair with the DUT's one to one, so the
+        handler check (platform bindings) pairs only when the profile is claimed."""
         self.model = ProbedModel(ims_entries, msix_entries)
         self.model.probes.append(self._on_record)
-        self.sb = ImsScoreboard(self.model, strict=True, history=100, log=self.logger)
-        self.sb.on_message.append(self._on_model_msg)
+        self.sb = ImsScoreboard(
+            self.model,
+            strict=True,
+            history=100,
+            log=self.logger,
+            profile=profile,
+            ready_count=ready_count,
+        )
+        if profile:
+            self.sb.on_message.append(self._on_model_msg)
+        self._pair = profile
         self.platform = platform
 
     # ------------------------------------------------------------------ inputs
@@ -82,6 +103,8 @@ class ImsScoreboardComp(uvm_scoreboard):
             self._model_msgs.append(msg)
 
     def _on_sink(self, smsg: SinkMsg) -> None:
+        if not self._pair:
+            return
         if self._model_msgs:
             self._check_handler(self._model_msgs.popleft(), smsg)
         else:
