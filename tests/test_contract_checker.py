@@ -260,7 +260,7 @@ def _pended(f: Feed, e: int) -> int:
     f.write(e, CTRL, rm.CTRL_MSIX_ENABLE | rm.CTRL_MSIX_FUNC_MASK, e + 1)
     f.event(e + 3, 1)
     f.event(e + 4, 3)
-    return e + 8 + 16  # both events past their window
+    return e + 8 + 70  # both events past their window
 
 
 @pytest.mark.parametrize("pba", [0b1010, 0b1000, 0])
@@ -305,17 +305,17 @@ def test_b_error_logged_within_bound() -> None:
         f.event(e, 1)
         f.msg(e + 2, addr_of(1), 0x41, e + 4, resp="SLVERR")
         f.read(e + 5, ERR_STATUS, e + 6, val)
-        f.read(e + 30, ERR_STATUS, e + 31, 1 | 1 << 8)
-        f.run(e + 40)
+        f.read(e + 80, ERR_STATUS, e + 81, 1 | 1 << 8)
+        f.run(e + 90)
         f.done()
         assert not f.c.errors
     f = Feed()
     e = setup(f)
     f.event(e, 1)
     f.msg(e + 2, addr_of(1), 0x41, e + 4, resp="SLVERR")
-    f.read(e + 30, ERR_STATUS, e + 31, 0)
+    f.read(e + 80, ERR_STATUS, e + 81, 0)
     with pytest.raises(ContractError, match="C-READ"):
-        f.run(e + 40)
+        f.run(e + 90)
 
 
 def test_ambiguity_bound_is_an_error() -> None:
@@ -327,3 +327,22 @@ def test_ambiguity_bound_is_an_error() -> None:
     f.event(e + 2, 2)
     with pytest.raises(ContractError, match="contract checker: ambiguity bound 1 exceeded"):
         f.run(e + 20)
+
+
+@pytest.mark.parametrize(("pba", "ok"), [(1 << 2, True), (0, False)])
+def test_event_in_effect_before_later_access_response(pba: int, ok: bool) -> None:
+    """C-EVT: an event is in effect by the time the response of a register access taken after
+    its handshake shows (that access itself may still come before it): a masked event, then a
+    read that may or may not see it, then one after that read's R that must."""
+    f = Feed()
+    e = setup(f, masked=(2,))
+    f.event(e, 2)  # pends
+    f.read(e + 1, MSIX_PBA, e + 3, 0)  # allowed: the read may take effect first
+    f.read(e + 4, MSIX_PBA, e + 5, pba)
+    if ok:
+        f.run(e + 90)
+        f.done()
+        assert not f.c.errors
+    else:
+        with pytest.raises(ContractError, match="C-READ"):
+            f.run(e + 90)

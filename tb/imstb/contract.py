@@ -61,8 +61,9 @@ __all__ = [
     "flush_bound",
 ]
 
-EVT_BOUND = 16
-"""An event (and a logged B error) takes effect at most this many edges after its handshake."""
+EVT_BOUND = 64
+"""An event (and a logged B error) takes effect within this many master-ready edges (see
+MSG_BOUND) after its handshake: a DUT may hold steps back while its message path is full."""
 EVT_INFLIGHT = 2
 """At most this many events are taken and not yet in effect: event i takes effect at the latest
 at the handshake edge of event i + EVT_INFLIGHT."""
@@ -75,10 +76,14 @@ BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "4096"))
 _E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
 
 
-def flush_bound(p: int, n: int) -> int:
-    """Edges after the opening write's instant by which all P release steps of a flush of a table
-    of n entries have taken effect."""
-    return p + (n + 63) // 64 + 16
+RELEASE_BOUND = 64
+"""Master-ready edges per release step of a flush (see `flush_bound`)."""
+
+
+def flush_bound(j: int, n: int) -> int:
+    """Master-ready edges after the opening write's instant by which release step j (0-based,
+    ascending entry order) of a flush of a table of n entries has taken effect."""
+    return RELEASE_BOUND * (j + 1) + (n + 63) // 64
 
 
 class ContractError(AssertionError):
@@ -98,6 +103,8 @@ class Step:
     r: frozenset[object] = frozenset()
     w: frozenset[object] = frozenset()
     every: bool = False
+    # events / logged B errors taken before this register access: in effect by its response
+    before: tuple[Step, ...] = ()
 
     def depends(self, o: Step) -> bool:
         """True unless the two steps commute and neither observes the other."""
@@ -185,9 +192,12 @@ def _set_footprint(st: Step, n: int, m: int) -> None:
     elif k is Kind.MSIX_TABLE or k is Kind.IMS_TABLE:
         ims = k is Kind.IMS_TABLE
         e, p = ("e", ims, loc.index), ("p", ims, loc.index)
-        if loc.word == rm.WORD_CTRL:  # unmask: may send and clear the pending bit
-            st.r = frozenset((_CTRL, e, p))
-            st.w = frozenset((e, p, _OUT))
+        if loc.word == rm.WORD_CTRL:
+            if st.txn.strb & 1 and not st.txn.data & 1:  # may unmask: send, clear pending
+                st.r = frozenset((_CTRL, e, p))
+                st.w = frozenset((e, p, _OUT))
+            else:  # MASK set or kept: changes the words only (IMS-036)
+                st.r = st.w = frozenset((e,))
         else:
             st.r = st.w = frozenset((e,))
 
@@ -238,6 +248,7 @@ class ContractChecker:
         self.evt_bound = evt_bound
         self.evt_inflight = evt_inflight
         self._recent_events: list[Step] = []
+        self._floating: list[Step] = []  # events / B errors maybe not in effect yet
         self.msg_bound = msg_bound
         self.ready_count = ready_count
         self.strict = strict
@@ -247,7 +258,8 @@ class ContractChecker:
         self._txns: list[Txn] = []
         self._open: list[RegWrite | RegRead] = []  # awaiting their B / R
         self._step_of: dict[int, Step] = {}  # id(txn) -> step
-        self._deadlines: dict[int, list[Step]] = {}
+        self._deadlines: dict[int, list[Step]] = {}  # by edge
+        self._rdeadlines: dict[int, list[Step]] = {}  # by master-ready count
         self._releases: dict[tuple[int, bool, int], Step] = {}
         self._sid = 0
         self._edge = -1
@@ -384,18 +396,21 @@ class ContractChecker:
             elif tp is RegWrite or tp is RegRead:
                 assert isinstance(t, RegWrite | RegRead)
                 st = self._new_step("write" if tp is RegWrite else "read", t.edge, None, t)
+                if self._floating:  # C-EVT: no response before earlier events take effect
+                    st.before = tuple(x for x in self._floating if x.lo < t.edge)
                 self._step_of[id(t)] = st
                 self._open.append(t)
                 new.append(st)
             elif tp is EvtTxn:
-                ev = self._new_step("event", k, k + self.evt_bound, t)
+                ev = self._new_step("event", k, None, t)
+                self._floating.append(ev)
+                self._rdeadlines.setdefault(self._ready + self.evt_bound, []).append(ev)
                 new.append(ev)
                 rec = self._recent_events
                 rec.append(ev)
                 if len(rec) > self.evt_inflight:
                     old = rec.pop(0)  # taken EVT_INFLIGHT events ago: in effect by now
-                    if old.hi is not None and old.hi > k:
-                        self._deadlines[old.hi].remove(old)
+                    if old.hi is None:
                         old.hi = k
                         self._deadlines.setdefault(k, []).append(old)
             else:
@@ -433,6 +448,9 @@ class ContractChecker:
                             del self._step_of[id(r)]
                             continue
                         st.hi = k
+                        for x in st.before:
+                            if x in self._floating:
+                                self._force(x, k, f"{x} (taken before {r}, whose response shows)")
                         self._force(st, k, str(r))
                         # the response is on the bus from now on and stable: compare it now
                         if isinstance(r, RegWrite):
@@ -452,6 +470,10 @@ class ContractChecker:
             for d in sorted(d for d in self._deadlines if d <= k):
                 for st in self._deadlines.pop(d):
                     self._force(st, k, f"deadline of {st}")
+        if self._rdeadlines:
+            for d in sorted(d for d in self._rdeadlines if d <= self._ready):
+                for st in self._rdeadlines.pop(d):
+                    self._force(st, k, f"deadline ({self.evt_bound} master-ready edges) of {st}")
         # message bound
         limit = self._ready - self.msg_bound
         if any(len(s.q) > s.aw and s.due < limit for s in self.states):
@@ -487,7 +509,9 @@ class ContractChecker:
         self._open.clear()
         self._step_of.clear()
         self._deadlines.clear()
+        self._rdeadlines.clear()
         self._recent_events.clear()
+        self._floating.clear()
 
     # ------------------------------------------------------------------ observations
     def _on_aw(self, k: int, t: MsgAw) -> None:
@@ -549,7 +573,9 @@ class ContractChecker:
             if t.resp not in ("OKAY", "EXOKAY") and not msg.raise_:
                 st = self._releases.get((-k, msg.ims, msg.index))
                 if st is None:
-                    st = self._new_step("berr", k, k + self.evt_bound)
+                    st = self._new_step("berr", k, None)
+                    self._floating.append(st)
+                    self._rdeadlines.setdefault(self._ready + self.evt_bound, []).append(st)
                     st.ims, st.index = msg.ims, msg.index
                     _set_footprint(st, self.n, self.m)
                     self._releases[(-k, msg.ims, msg.index)] = st
@@ -651,15 +677,15 @@ class ContractChecker:
             obs = (*obs, (st.sid, 0, resp))
             rel = model.take_releases()
             if rel:
-                hi = now + flush_bound(len(rel), self.n)
                 add = []
-                for ims, i in rel:
+                for j, (ims, i) in enumerate(rel):
                     r = self._releases.get((st.sid, ims, i))
                     if r is None:
                         self._sid += 1
-                        r = Step(self._sid, "release", now, hi, None, ims, i)
+                        r = Step(self._sid, "release", now, None, None, ims, i)
                         _set_footprint(r, self.n, self.m)
-                        self._deadlines.setdefault(hi, []).append(r)
+                        hr = self._ready + flush_bound(j, self.n)
+                        self._rdeadlines.setdefault(hr, []).append(r)
                         self._releases[(st.sid, ims, i)] = r
                     add.append(r)
                 pending = pending + tuple(add)
@@ -744,6 +770,8 @@ class ContractChecker:
             return st not in s.pending
 
         out = self._explain(goal, now, lambda s: [st])
+        if st.kind in ("event", "berr") and st in self._floating:
+            self._floating.remove(st)
         if not out:
             self._fail(
                 f"contract: [{why}] cannot take effect at edge {now} in any allowed order "
