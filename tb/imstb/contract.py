@@ -70,7 +70,7 @@ at the handshake edge of event i + EVT_INFLIGHT."""
 MSG_BOUND = 16
 """A message due leaves (AW handshake) within this many master-ready edges (AWREADY = WREADY = 1
 sampled and no message write in flight)."""
-BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "4096"))
+BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "20000"))
 """Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
 
 _E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
@@ -82,7 +82,8 @@ RELEASE_BOUND = 64
 
 def flush_bound(j: int, n: int) -> int:
     """Master-ready edges after the opening write's instant by which release step j (0-based,
-    ascending entry order) of a flush of a table of n entries has taken effect."""
+    ascending entry order, counting the releases of earlier flushes still due first) of a flush
+    of a table of n entries has taken effect."""
     return RELEASE_BOUND * (j + 1) + (n + 63) // 64
 
 
@@ -203,6 +204,13 @@ def _set_footprint(st: Step, n: int, m: int) -> None:
 
 
 _CHAINS = {"write": 0, "read": 1, "event": 2, "berr": 3, "release": 4, "accept": 5}
+
+
+def _chain(st: Step) -> int:
+    """The channel whose order a step keeps: writes, reads, events, B errors, accepts; the
+    release steps of each table's flushes (the two tables' flushes may interleave)."""
+    c = _CHAINS[st.kind]
+    return c + 2 if c == 4 and st.ims else c
 
 
 @dataclass(eq=False, slots=True)
@@ -624,7 +632,7 @@ class ContractChecker:
         seen: set[int] = set()
         out: list[Step] = []
         for st in s.pending:
-            c = _CHAINS[st.kind]
+            c = _chain(st)
             if c in seen:
                 continue
             seen.add(c)
@@ -644,9 +652,9 @@ class ContractChecker:
 
         def add(st: Step) -> None:
             # st and its channel predecessors
-            c = _CHAINS[st.kind]
+            c = _chain(st)
             for p in open_:
-                if _CHAINS[p.kind] == c and p.sid not in inset:
+                if _chain(p) == c and p.sid not in inset:
                     inset.add(p.sid)
                     members.append(p)
                 if p is st:
@@ -678,7 +686,9 @@ class ContractChecker:
             rel = model.take_releases()
             if rel:
                 add = []
-                for j, (ims, i) in enumerate(rel):
+                # releases of earlier flushes still due go first (a DUT may serialise flushes)
+                earlier = sum(1 for p in pending if p.kind == "release")
+                for j, (ims, i) in enumerate(rel, start=earlier):
                     r = self._releases.get((st.sid, ims, i))
                     if r is None:
                         self._sid += 1

@@ -239,6 +239,13 @@ class ImsScoreboard:
         while buf and buf[0].complete:
             self._apply(buf.popleft())
 
+    def stats_model(self) -> ImsModel:
+        """The model whose statistics describe what happened: the exact replay's when the DUT
+        claims the profile, else one state the contract checker still holds."""
+        if self.profile or not self.contract.states:
+            return self.model
+        return self.contract.states[0].model
+
     # ------------------------------------------------------------------ status
     @property
     def pending_items(self) -> int:
