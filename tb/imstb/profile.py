@@ -16,7 +16,7 @@ __all__ = ["PROFILE_ENV", "PROFILE_RULES", "profile_claimed"]
 PROFILE_ENV = "IMS_PROFILE"
 
 #: Rules of the ims_ctrl profile that the bench checks only when the profile is claimed.
-PROFILE_RULES = ("IMS-012", "IMS-014", "IMS-081", "IMS-085", "IMS-091", "IMS-092")
+PROFILE_RULES = ("IMS-015", "IMS-016", "IMS-081", "IMS-082", "IMS-084", "IMS-085", "IMS-086")
 
 
 def profile_claimed() -> bool:

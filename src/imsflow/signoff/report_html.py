@@ -30,6 +30,7 @@ from imsflow.signoff.conformance import (
     JobResult,
     failure_buckets,
 )
+from imsflow.signoff.layers import layers_html, layers_md, layers_terminal
 
 __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"]
 
@@ -98,6 +99,7 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
         f"=== spec conformance ({plan}) ===",
         f"testpoints: {_counts(conf, 'testpoints')}",
         f"rules:      {_counts(conf, 'rules')}",
+        *layers_terminal(conf),
     ]
     if conf.funcov is not None and conf.funcov.files:
         f = conf.funcov
@@ -252,6 +254,7 @@ def render_html(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
     if named:
         p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
     p += _html_failures(failure_buckets(conf.jobs))
+    p += layers_html(conf)
     p += ["<h2>Spec-conformance matrix</h2>", _html_matrix(conf)]
     p += ["<h2>Testpoints</h2>", _html_testpoints(conf)]
     p += _html_funcov(conf, fgoal)
@@ -483,6 +486,7 @@ def render_markdown(conf: Conformance, title: str = "ims_ctrl sign-off") -> str:
             for j in b.jobs[:MAX_BUCKET_JOBS]:
                 out.append(f"  * {j.name}: log `{j.log}`")
                 out.append(f"    rerun: `{j.rerun}`")
+    out += layers_md(conf)
     out += ["", "## Spec-conformance matrix", ""]
     out += _md_table(
         ["rule", "status", "testpoints", "jobs passed", "coverage evidence"],

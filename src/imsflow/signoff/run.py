@@ -34,6 +34,7 @@ class Sources:
         spec: Path | None = None,
         waivers: Path | None = None,
         title: str = "ims_ctrl sign-off",
+        profile_claimed: bool = True,
     ) -> None:
         self.root = (root or project_root()).resolve()
         docs = self.root / "docs"
@@ -41,6 +42,8 @@ class Sources:
         self.spec = spec or docs / "spec.md"
         self.waivers = waivers or docs / "coverage_waivers.hjson"
         self.title = title
+        # the DUT claims the ims_ctrl profile: else its profile rules are NOT CLAIMED
+        self.profile_claimed = profile_claimed
 
 
 def evaluate_run(
@@ -74,7 +77,15 @@ def evaluate_run(
     ccov = codecov.merge_files(dats, waivers, src.root) if dats else None
     if ccov is not None and ccov.inputs:
         codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
-    return conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+    return conformance.evaluate(
+        plan,
+        rules,
+        jobs,
+        fcov,
+        ccov,
+        goals_enforced=goals_enforced,
+        profile_claimed=getattr(src, "profile_claimed", True),
+    )
 
 
 def finish_run(

@@ -14,8 +14,8 @@ in `waive` are only logged, to triage further failures behind a known bug):
 * no X/Z on any DUT output from the edge after the first reset edge on (IMS-010), and every
   VALID/READY output 0 while in reset (IMS-010);
 * no register response without a request (B/R in request order);
-* ims_ctrl profile only (`profile=True`, docs/spec.md: rules tagged [profile]): IMS-012 AW and W
-  of one register write handshake at the same edge; IMS-014 at most one B and one R
+* ims_ctrl profile only (`profile=True`, docs/spec.md: rules tagged [profile]): IMS-015 AW and W
+  of one register write handshake at the same edge; IMS-016 at most one B and one R
   outstanding; IMS-081 at most one of {write commit, AR handshake, event handshake} per edge;
 * `m_ready_edges` counts the edges at which the master port was ready (AWREADY = WREADY = 1 and
   no message write in flight): the contract's message bound counts those (imstb.contract).
@@ -315,7 +315,7 @@ class ImsMonitor:
         self.waive = waive  # rule IDs (e.g. "IMS-010") whose violations only warn (triage aid)
         self.waived: list[str] = []
         self.errors: list[str] = []
-        self.profile = profile  # check the ims_ctrl profile rules (IMS-012/014/081)
+        self.profile = profile  # check the ims_ctrl profile rules (IMS-015/016/081)
         self.m_ready_edges = 0
         self.sampler = sampler
         self.s = sampler.watch(Bus(dut, "s_axil", S_SIGNALS))
@@ -636,10 +636,10 @@ class ImsMonitor:
             kw, data, strb = self._s_w.popleft()
             if ka != kw and self.profile:
                 self.error(
-                    k, f"register write AW at edge {ka} and W at edge {kw} (IMS-012: same edge)"
+                    k, f"register write AW at edge {ka} and W at edge {kw} (IMS-015: same edge)"
                 )
             if self._wait_b and self.profile:
-                self.error(k, "register write taken while a B is still outstanding (IMS-014)")
+                self.error(k, "register write taken while a B is still outstanding (IMS-016)")
             wr = RegWrite(max(ka, kw), addr, data, strb, prot, ka, kw)
             self._wait_b.append(wr)
             steps += 1
@@ -647,7 +647,7 @@ class ImsMonitor:
             self._reg(wr)
         if ar:
             if self._wait_r and self.profile:
-                self.error(k, "register read taken while an R is still outstanding (IMS-014)")
+                self.error(k, "register read taken while an R is still outstanding (IMS-016)")
             rd = RegRead(k, _int(s("araddr")), _int(s("arprot")))
             self._wait_r.append(rd)
             steps += 1
