@@ -332,6 +332,17 @@ class ContractChecker:
                 return True
         return False
 
+    @property
+    def settled_all(self) -> bool:
+        """Every state consistent with the observations owes nothing (see `settled`)."""
+        if self._open:
+            return False
+        return all(
+            not (s.q or s.model.unaccepted or s.model.outstanding)
+            and (not s.pending or self._quiet(s))
+            for s in self.states
+        )
+
     def _quiet(self, s: _State) -> bool:
         """The steps still pending in s send nothing when applied now, in channel order (one
         order: a cheap test for `settled`; `check_done` enumerates them all). Pending steps

@@ -246,6 +246,12 @@ class ImsScoreboard:
             return self.model
         return self.contract.states[0].model
 
+    @property
+    def settled_all(self) -> bool:
+        """`settled`, and no order the contract still allows owes a message: a DUT that may
+        still be working (a slow background flush) is waited for."""
+        return self.settled and self.contract.settled_all
+
     # ------------------------------------------------------------------ status
     @property
     def pending_items(self) -> int:

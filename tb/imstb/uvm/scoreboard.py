@@ -103,12 +103,29 @@ class ImsScoreboardComp(uvm_scoreboard):
             self._model_msgs.append(msg)
 
     def _on_sink(self, smsg: SinkMsg) -> None:
-        if not self._pair:
+        if not self._pair:  # no profile: the message order is the contract checker's business
+            self._check_by_pair(smsg)
             return
         if self._model_msgs:
             self._check_handler(self._model_msgs.popleft(), smsg)
         else:
             self._sink_msgs.append(smsg)
+
+    def _check_by_pair(self, smsg: SinkMsg) -> None:
+        """Without the exact order: the binding is found by the message's (addr, data) pair
+        (each binding has its own pair), and the handler that fired must be its handler."""
+        assert self.platform is not None
+        for b in self.platform.bindings():
+            if (b.addr, b.data) == (smsg.addr, smsg.data):
+                if smsg.handler != b.handler:
+                    why = smsg.stray or f"cpu/vector {smsg.handler}"
+                    raise ScoreboardError(
+                        f"wrong interrupt handler: message 0x{smsg.addr:x}/0x{smsg.data:x} "
+                        f"decoded as {why}, its pair is bound to {b} (IMS-070)\n {smsg}"
+                    )
+                self.platform.fired[b.handler] += 1
+                self.handler_checks += 1
+                return
 
     def _check_handler(self, msg: Message, smsg: SinkMsg) -> None:
         """The handler that fired is the one the entry was bound to (platform in the loop)."""
