@@ -346,3 +346,17 @@ def test_event_in_effect_before_later_access_response(pba: int, ok: bool) -> Non
     else:
         with pytest.raises(ContractError, match="C-READ"):
             f.run(e + 90)
+
+
+def test_flush_message_at_the_edge_of_the_opening_writes_b() -> None:
+    """A flush message seen at the edge the opening write's B shows: the write (and its release)
+    are applied to explain it (found on rtl/ by ims_flush_test: the checker had not counted an
+    opening CTRL write as a step that may send)."""
+    f = Feed()
+    e = _pended(f, setup(f))
+    f.write(e, CTRL, rm.CTRL_MSIX_ENABLE, e + 3)
+    f.msg(e + 3, addr_of(1), 0x41, e + 5)
+    f.msg(e + 4, addr_of(3), 0x43, e + 6)
+    f.run(e + 40)
+    f.done()
+    assert not f.c.errors

@@ -187,7 +187,7 @@ def _set_footprint(st: Step, n: int, m: int) -> None:
             st.r = frozenset(
                 [_CTRL] + [("p", False, i) for i in range(m)] + [("p", True, i) for i in range(n)]
             )
-            st.w = frozenset((_CTRL,))
+            st.w = frozenset((_CTRL, _OUT))  # an opening write's releases send
         elif name == "ERR_STATUS":
             st.r = st.w = frozenset((_ERR,))
     elif k is Kind.MSIX_TABLE or k is Kind.IMS_TABLE:
@@ -660,7 +660,9 @@ class ContractChecker:
         self.states = self._dedupe(keep)
 
     # ------------------------------------------------------------------ enumeration
-    def _eligible(self, s: _State, now: int, only: set[int] | None = None) -> list[Step]:
+    def _eligible(
+        self, s: _State, now: int, only: set[int] | None = None, fresh: int = 1 << 62
+    ) -> list[Step]:
         seen: set[int] = set()
         out: list[Step] = []
         for st in s.pending:
@@ -668,7 +670,8 @@ class ContractChecker:
             if c in seen:
                 continue
             seen.add(c)
-            if st.lo <= now and (only is None or st.sid in only):
+            # steps made while searching (an opening write's releases, sid >= fresh) are open
+            if st.lo <= now and (only is None or st.sid in only or st.sid >= fresh):
                 out.append(st)
         return out
 
@@ -767,6 +770,7 @@ class ContractChecker:
         (deduplicated)."""
         stack = [s]
         visited: set[Any] = set()
+        fresh = self._sid + 1
         while stack:
             cur = stack.pop()
             if goal(cur):
@@ -775,7 +779,7 @@ class ContractChecker:
                 if old is None or old.due < cur.due:
                     out[key] = cur
                 continue
-            for st in self._eligible(cur, now, only):
+            for st in self._eligible(cur, now, only, fresh):
                 try:
                     nxt = self._apply(cur, st, now)
                 except _Impossible:
