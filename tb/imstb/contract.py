@@ -281,6 +281,7 @@ class ContractChecker:
         self.states_sum = 0
         self.applied = 0
         self.wall_s = 0.0
+        self.messages = 0  # DUT messages (AW) explained
 
     # ------------------------------------------------------------------ listener protocol
     def on_txn(self, txn: Txn) -> None:
@@ -561,6 +562,7 @@ class ContractChecker:
         for s in out:
             if s.q[s.aw].addr == t.addr:
                 s.aw += 1
+                self.messages += len(keep) == 0
                 s.due = self._ready
                 self._pop_done(s)
                 keep.append(s)
