@@ -414,3 +414,33 @@ def test_rule_waiver_validation(tmp_path: Path, entry: str, problem: str) -> Non
     p.write_text("{signoff: {waived_rules: [" + entry + "]}}")
     with pytest.raises(conformance.TestplanError, match=problem):
         conformance.load_testplan(p)
+
+
+def test_spec_rules_carry_their_layer_and_unclaimed_profile_rules_do_not_fail() -> None:
+    """docs/spec.md tags every rule [contract] or [profile]; a DUT that does not claim the
+    ims_ctrl profile has its profile rules NOT CLAIMED, and they do not miss every_rule_passing."""
+    from pathlib import Path
+
+    from imsflow.signoff import conformance as cf
+    from imsflow.signoff.layers import layers_md, layers_terminal
+    from imsflow.signoff.testplan import Goals, Testplan, Testpoint, spec_rules
+
+    spec = Path(__file__).resolve().parents[1] / "docs" / "spec.md"
+    rules = spec_rules(spec)
+    text = spec.read_text()
+    assert len(rules) == text.count("\n| IMS-")
+    assert {r.layer for r in rules} == {"contract", "profile"}
+    assert all(not r.text.startswith("[") for r in rules)
+    layer = {r.id: r.layer for r in rules}
+    assert layer["IMS-012"] == "contract" and layer["IMS-015"] == "profile"
+    assert layer["IMS-081"] == "profile" and layer["IMS-100"] == "contract"
+    tp = Testpoint("t", "", "V1", ("a",), tuple(r.id for r in rules))
+    plan = Testplan("p", (tp,), (), Goals(every_rule_passing=True))
+    job = cf.JobResult(test="a", module="m", sim="icarus", config="64x9", seed=1, status="passed")
+    for claimed in (True, False):
+        conf = cf.evaluate(plan, rules, [job], profile_claimed=claimed)
+        prof = [r for r in conf.rules if r.layer == "profile"]
+        assert all(r.status == (cf.PASS if claimed else cf.NOT_CLAIMED) for r in prof)
+        assert conf.goals[0].met
+        assert any("ims_ctrl profile" in line for line in layers_terminal(conf))
+        assert "## Device contract and ims_ctrl profile" in "\n".join(layers_md(conf))

@@ -28,13 +28,16 @@ def test_signoff_applies_to_tb_tests_or_an_explicit_testplan(tmp_path: Path) -> 
     assert src is not None
     assert src.testplan == root / "docs" / "testplan.hjson"
     assert src.title == "ims_ctrl sign-off"
+    assert src.profile_claimed
     # tests from elsewhere (the runner self-test fixture): no testplan applies
     assert regress.signoff_sources(opts, root, tmp_path / "fixtures") is None
     plan = tmp_path / "plan.hjson"
     mine = regress.RegressOptions(root=root, testplan=plan, filelist=tmp_path / "theirs.f")
     src = regress.signoff_sources(mine, root, tmp_path / "fixtures")
     assert src is not None and src.testplan == plan
-    assert src.title == "ims_ctrl (theirs.f) sign-off"
+    # a foreign file list does not claim the ims_ctrl profile (docs/spec.md, two layers)
+    assert src.title == "ims_ctrl (theirs.f) sign-off (ims_ctrl profile not claimed)"
+    assert not src.profile_claimed
 
 
 def test_cli_signoff_options() -> None:

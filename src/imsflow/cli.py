@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -165,6 +166,13 @@ def _add_design_args(p: argparse.ArgumentParser) -> None:
         "ims_ctrl ports and parameters: same tests, same conformance matrix)",
     )
     g.add_argument("--top", default=sim.DEFAULT_TOPLEVEL, help="HDL toplevel (%(default)s)")
+    g.add_argument(
+        "--profile",
+        choices=("ims_ctrl", "none"),
+        help="does the DUT claim the ims_ctrl profile of docs/spec.md (exact step order, "
+        "same-edge AW/W, one step per edge, ...)? Default: ims_ctrl for rtl/, none for --rtl. "
+        "The device contract is checked either way (sets IMS_PROFILE for the bench)",
+    )
     g.add_argument("--tb-dir", type=Path, help="folder of the cocotb test modules (tb/)")
     p.add_argument(
         "--timeout",
@@ -322,7 +330,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _set_profile(args: argparse.Namespace) -> None:
+    if getattr(args, "profile", None):
+        os.environ["IMS_PROFILE"] = args.profile
+
+
 def cmd_regress(args: argparse.Namespace) -> int:
+    _set_profile(args)
     opts = regress.RegressOptions(
         sims=args.sim,
         configs=args.config,
@@ -388,6 +402,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    _set_profile(args)
     spec = sim.make_build(
         args.sim,
         args.config,

@@ -116,6 +116,7 @@ class ImsModel:
         "_err_pasid",
         "_err_valid",
         "_evt_msgs",
+        "_flush_steps",
         "_ia",
         "_ic",
         "_id",
@@ -128,6 +129,7 @@ class ImsModel:
         "_n_bdone",
         "_n_emitted",
         "_out",
+        "_releases",
         "_s_accepted",
         "_s_b",
         "_s_b_ignored",
@@ -155,11 +157,23 @@ class ImsModel:
     )
 
     def __init__(
-        self, ims_entries: int = 64, msix_entries: int = 9, auto_complete: bool = True
+        self,
+        ims_entries: int = 64,
+        msix_entries: int = 9,
+        auto_complete: bool = True,
+        *,
+        flush_steps: bool = False,
     ) -> None:
         rm.check_params(ims_entries, msix_entries)  # IMS-001
         if not isinstance(auto_complete, bool):
             raise _bad("auto_complete must be a bool", auto_complete)
+        if not isinstance(flush_steps, bool):
+            raise _bad("flush_steps must be a bool", flush_steps)
+        # flush_steps=True (contract checkers, docs/spec.md section 8a): a flush is not done
+        # inside the opening write; it leaves per-entry release steps in `_releases` (ascending
+        # index, MSI-X flush first), which the caller applies one by one with `release`.
+        self._flush_steps = flush_steps
+        self._releases: list[tuple[bool, int]] = []
         self._n = ims_entries
         self._m = msix_entries
         self._auto = auto_complete
@@ -202,6 +216,7 @@ class ImsModel:
         self._ip = [0] * n
         self._inflight.clear()
         self._n_emitted = self._n_accepted = self._n_bdone = 0
+        self._releases = []
 
     def reset(self) -> None:
         """Reset the device (IMS-021). Messages emitted before and not yet taken stay in the output
@@ -477,12 +492,89 @@ class ImsModel:
             a, d, c, p = self._xa, self._xd, self._xc, self._xp
         if 1 not in p:
             return
+        if self._flush_steps:  # contract mode: one release step per entry it sends, later
+            # (a masked entry is never released by this flush: an unmask sends it, IMS-031)
+            self._releases.extend((ims, i) for i, pend in enumerate(p) if pend and not c[i] & _MASK)
+            return
         emit = self._emit
         for i, pend in enumerate(p):
             if pend and not c[i] & _MASK:
                 p[i] = 0
                 self._s_flush += 1
                 emit(Message(a[i], d[i], ims, i, False, "flush"))
+
+    # ------------------------------------------------------------------ contract mode
+    def take_releases(self) -> list[tuple[bool, int]]:
+        """flush_steps=True: the release steps (ims, index) the flushes since the last call left,
+        in the order they must be applied (ascending index; MSI-X first when one write opened
+        both tables)."""
+        out = self._releases
+        self._releases = []
+        return out
+
+    def release(self, ims: bool, index: int) -> bool:
+        """One per-entry release step of a flush (flush_steps=True, docs/spec.md section 8a):
+        an entry that is still pending, has MASK = 0 and whose table is still open sends one
+        message (address/data current now, IMS-035) and its pending bit clears; otherwise
+        nothing happens (the entry stays as it is). Returns True when a message was sent."""
+        t, i = self._check_index(ims, index)
+        if t:
+            a, d, c, p = self._ia, self._id, self._ic, self._ip
+        else:
+            a, d, c, p = self._xa, self._xd, self._xc, self._xp
+        if not p[i] or c[i] & _MASK or not self._open(t):
+            return False
+        p[i] = 0
+        self._s_flush += 1
+        self._emit(Message(a[i], d[i], t, i, False, "flush"))
+        return True
+
+    def clone(self) -> ImsModel:
+        """An independent copy (state, messages in flight, statistics); messages are immutable
+        and shared. About 20x cheaper than `copy.deepcopy` (contract checkers clone per step)."""
+        new = ImsModel.__new__(ImsModel)
+        for name in _SCALAR_SLOTS:
+            setattr(new, name, getattr(self, name))
+        new._out = list(self._out)
+        new._inflight = deque(self._inflight)
+        new._releases = list(self._releases)
+        new._evt_msgs = self._evt_msgs  # a cache of immutable values: safe to share
+        new._s_err = dict(self._s_err)
+        new._xa = self._xa[:]
+        new._xd = self._xd[:]
+        new._xc = self._xc[:]
+        new._xp = self._xp[:]
+        new._ia = self._ia[:]
+        new._id = self._id[:]
+        new._ic = self._ic[:]
+        new._ip = self._ip[:]
+        return new
+
+    def state_key(self) -> tuple[object, ...]:
+        """Everything a later step, read or message can observe (no statistics; of a message in
+        flight not its cause, which nothing observes): two models with equal keys behave
+        identically from here on. For deduplicating model states."""
+        return (
+            self._ctrl,
+            self._err_valid,
+            self._err_ovf,
+            self._err_code,
+            self._err_info,
+            self._err_pasid,
+            self._err_count,
+            self._msg_count,
+            self._n_emitted - self._n_accepted,
+            tuple((x.addr, x.data, x.ims, x.index, x.raise_) for x in self._inflight),
+            tuple(self._releases),
+            tuple(self._xa),
+            tuple(self._xd),
+            tuple(self._xc),
+            tuple(self._xp),
+            tuple(self._ia),
+            tuple(self._id),
+            tuple(self._ic),
+            tuple(self._ip),
+        )
 
     # ------------------------------------------------------------------ events (IMS-040..045)
     def event(self, ims: bool, handle: int, pasid: int | None = None) -> EventOutcome:
@@ -630,6 +722,17 @@ class ImsModel:
             else:
                 self._log_error(_E_WRITE, msg.index, msg.ims, 0, 0)  # IMS-053
         return msg
+
+
+_SCALAR_SLOTS = tuple(
+    name
+    for name in ImsModel.__slots__
+    if name
+    not in (
+        "_out", "_inflight", "_releases", "_evt_msgs", "_s_err",
+        "_xa", "_xd", "_xc", "_xp", "_ia", "_id", "_ic", "_ip",
+    )
+)  # fmt: skip
 
 
 def _tname(ims: bool) -> str:

@@ -86,6 +86,10 @@ class PlatformModel:
     def binding(self, ims: bool, index: int) -> Binding | None:
         return self._bindings.get((ims, index))
 
+    def bindings(self) -> list[Binding]:
+        """Every current binding."""
+        return list(self._bindings.values())
+
     def decode(self, addr: int, data: int) -> Handler:
         """(cpu, vector) of a message write; raises `UnknownInterrupt` for a stray write.
         Remembered until the interrupt controller's allocations change (an entry's message is

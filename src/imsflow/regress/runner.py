@@ -11,6 +11,7 @@ which :mod:`imsflow.regress.merge` merges; ``RegressOptions.shard`` runs one sli
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -133,8 +134,15 @@ def signoff_sources(opts: RegressOptions, root: Path, tb_dir: Path) -> signoff.S
     root = kit_dir(root)  # its docs/: the checkout's, or the installed kit's copy
 
     name = opts.toplevel if opts.filelist is None else f"{opts.toplevel} ({opts.filelist.name})"
+    # as the bench decides (imsflow.sim.run sets IMS_PROFILE per job the same way)
+    profile = os.environ.get("IMS_PROFILE") or ("ims_ctrl" if opts.filelist is None else "none")
     return signoff.Sources(
-        root, testplan=opts.testplan, waivers=opts.waivers, title=f"{name} sign-off"
+        root,
+        testplan=opts.testplan,
+        waivers=opts.waivers,
+        title=f"{name} sign-off"
+        + ("" if profile == "ims_ctrl" else " (ims_ctrl profile not claimed)"),
+        profile_claimed=profile == "ims_ctrl",
     )
 
 

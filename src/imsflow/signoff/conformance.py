@@ -55,6 +55,7 @@ from imsflow.signoff.verdict import NOT_RUN_STATUSES
 
 __all__ = [
     "FAIL",
+    "NOT_CLAIMED",
     "NOT_RUN",
     "PASS",
     "UNCOVERED",
@@ -74,6 +75,8 @@ __all__ = [
 ]
 
 PASS, FAIL, NOT_RUN, UNCOVERED, WAIVED = "PASS", "FAIL", "NOT RUN", "UNCOVERED", "WAIVED"
+NOT_CLAIMED = "NOT CLAIMED"
+"""A profile rule of a DUT that does not claim the ims_ctrl profile (docs/spec.md, two layers)."""
 
 
 # --------------------------------------------------------------------------- results
@@ -182,9 +185,16 @@ class RuleStatus:
     covergroups: list[Evidence]
     coverpoints: list[Evidence]
     waiver: str | None = None  # the reason, when the plan waives this rule
+    claimed: bool = True  # False: a profile rule of a DUT that does not claim the profile
+
+    @property
+    def layer(self) -> str:
+        return self.rule.layer
 
     @property
     def status(self) -> str:
+        if not self.claimed:
+            return NOT_CLAIMED
         if not self.testpoints:
             return WAIVED if self.waiver is not None else UNCOVERED
         return _worst(tp.status for tp in self.testpoints)
@@ -217,6 +227,15 @@ class Conformance:
     unused_rule_waivers: list[str] = field(default_factory=list)
     goals_enforced: bool = True
     not_evaluated: str = ""  # why goals are not evaluated (subset, --no-goals); see verdict.py
+    profile_claimed: bool = True  # the DUT claims the ims_ctrl profile (IMS_PROFILE)
+
+    def layer_counts(self) -> dict[str, dict[str, int]]:
+        """layer -> status -> rules (the contract and the profile, shown separately)."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.rules:
+            d = out.setdefault(r.layer, {})
+            d[r.status] = d.get(r.status, 0) + 1
+        return out
 
     @property
     def jobs_ok(self) -> bool:
@@ -263,6 +282,7 @@ def evaluate(
     ccov: CodeCoverage | None = None,
     *,
     goals_enforced: bool = True,
+    profile_claimed: bool = True,
 ) -> Conformance:
     """Join the plan with the results and coverage; see the module doc for the statuses."""
     cg_by_rule: dict[str, list[PlannedCovergroup]] = {}
@@ -286,6 +306,7 @@ def evaluate(
                 [_cg_evidence(cg.name, fcov) for cg in cg_by_rule.get(rule.id, [])],
                 [Evidence(p.name, p.pct, p.covered, p.total) for p in points if rule.id in p.rules],
                 waived.get(rule.id),
+                claimed=profile_claimed or rule.layer != "profile",
             )
         )
     # a waiver of a rule that a testpoint names (or that the spec lacks) has no effect
@@ -311,6 +332,7 @@ def evaluate(
         unknown_rules=sorted(named - rule_ids),
         unused_rule_waivers=sorted(unused_waivers),
         goals_enforced=goals_enforced,
+        profile_claimed=profile_claimed,
     )
     conf.goals = _goals(conf)
     return conf
@@ -326,7 +348,8 @@ def _goals(conf: Conformance) -> list[Goal]:
     if g.every_rule_passing:
         bad = {s: [r.rule.id for r in conf.rules if r.status == s] for s in (FAIL, NOT_RUN)}
         bad[UNCOVERED] = [r.rule.id for r in conf.rules if r.status == UNCOVERED]
-        n_pass = conf.count(PASS) + conf.count(WAIVED)
+        # a profile rule that the DUT does not claim is no contract failure (docs/spec.md)
+        n_pass = conf.count(PASS) + conf.count(WAIVED) + conf.count(NOT_CLAIMED)
         why = "; ".join(
             f"{s}: {', '.join(ids[:12])}{' ...' if len(ids) > 12 else ''}"
             for s, ids in bad.items()
@@ -339,7 +362,9 @@ def _goals(conf: Conformance) -> list[Goal]:
             Goal(
                 "every rule passing",
                 f"all {len(conf.rules)} spec rules PASS (or WAIVED)",
-                f"{n_pass}/{len(conf.rules)} PASS" + (f" ({n_waived} WAIVED)" if n_waived else ""),
+                f"{n_pass}/{len(conf.rules)} PASS"
+                + (f" ({n_waived} WAIVED)" if n_waived else "")
+                + (f" ({conf.count(NOT_CLAIMED)} NOT CLAIMED)" if conf.count(NOT_CLAIMED) else ""),
                 n_pass == len(conf.rules) and bool(conf.rules) and not conf.unknown_rules,
                 why.strip("; "),
             )

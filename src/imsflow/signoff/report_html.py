@@ -31,6 +31,7 @@ from imsflow.signoff.conformance import (
     JobResult,
     failure_buckets,
 )
+from imsflow.signoff.layers import layers_html, layers_md, layers_terminal
 from imsflow.signoff.verdict import NOT_RUN_STATUSES, Verdict, judge
 
 __all__ = ["render_html", "render_markdown", "terminal_summary", "write_reports"]
@@ -112,6 +113,7 @@ def terminal_summary(conf: Conformance, reports: Sequence[Path] = ()) -> str:
         f"=== spec conformance ({plan}) ===",
         f"testpoints: {_counts(conf, 'testpoints')}",
         f"rules:      {_counts(conf, 'rules')}",
+        *layers_terminal(conf),
     ]
     if conf.funcov is not None and conf.funcov.files:
         f = conf.funcov
@@ -290,6 +292,7 @@ def render_html(
     if named:
         p.append(f"<p>Rules named by the failure messages: <b>{_e(', '.join(named))}</b></p>")
     p += _html_failures(failure_buckets(conf.jobs), run_dir, root)
+    p += layers_html(conf)
     p += ["<h2 id='matrix'>Spec-conformance matrix</h2>", _html_matrix(conf)]
     p += ["<h2 id='testpoints'>Testpoints</h2>", _html_testpoints(conf)]
     p += _html_funcov(conf, fgoal)
@@ -586,6 +589,7 @@ def render_markdown(
                 log = report_extra.log_href(j.log, run_dir, root) if run_dir else j.log
                 out.append(f"  * {j.name}: log [{log}]({log})")
                 out.append(f"    rerun: `{j.rerun}`")
+    out += layers_md(conf)
     out += ["", "## Spec-conformance matrix", ""]
     out += _md_table(
         ["rule", "status", "testpoints", "jobs passed", "coverage evidence", "text"],

@@ -35,6 +35,7 @@ class Sources:
         spec: Path | None = None,
         waivers: Path | None = None,
         title: str = "ims_ctrl sign-off",
+        profile_claimed: bool = True,
     ) -> None:
         self.root = (root or project_root()).resolve()
         docs = self.root / "docs"
@@ -42,6 +43,8 @@ class Sources:
         self.spec = spec or docs / "spec.md"
         self.waivers = waivers or docs / "coverage_waivers.hjson"
         self.title = title
+        # the DUT claims the ims_ctrl profile: else its profile rules are NOT CLAIMED
+        self.profile_claimed = profile_claimed
 
 
 def evaluate_run(
@@ -77,7 +80,15 @@ def evaluate_run(
     if ccov is not None and ccov.inputs:
         codecov.write_dat(ccov.raw, run_dir / "coverage" / "coverage.dat")
         covexport.write_exports(ccov, run_dir / "coverage")  # lcov.info, cobertura.xml
-    conf = conformance.evaluate(plan, rules, jobs, fcov, ccov, goals_enforced=goals_enforced)
+    conf = conformance.evaluate(
+        plan,
+        rules,
+        jobs,
+        fcov,
+        ccov,
+        goals_enforced=goals_enforced,
+        profile_claimed=getattr(src, "profile_claimed", True),
+    )
     conf.not_evaluated = "" if goals_enforced else (not_evaluated or "--no-goals")
     return conf
 

@@ -17,6 +17,9 @@ MIN_REASON = 10
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 _RULE_ROW = re.compile(r"^\|\s*([A-Z][A-Z0-9]*-\d+)\s*\|\s*(.*?)\s*\|\s*$")
 _SECTION = re.compile(r"^##\s+(.*?)\s*$")
+_LAYER = re.compile(r"^\[(contract|profile)\]\s*")
+CONTRACT, PROFILE = "contract", "profile"
+"""Rule layers (docs/spec.md): the device contract; the ims_ctrl profile a DUT may claim."""
 
 
 class TestplanError(ValueError):
@@ -33,6 +36,7 @@ class Rule:
     id: str
     text: str
     section: str = ""
+    layer: str = CONTRACT  # `[contract]` / `[profile]` at the start of the rule text
 
 
 def spec_rules(path: Path | str) -> list[Rule]:
@@ -46,7 +50,11 @@ def spec_rules(path: Path | str) -> list[Rule]:
             continue
         m = _RULE_ROW.match(line)
         if m and m.group(1) not in rules:
-            rules[m.group(1)] = Rule(m.group(1), m.group(2), section)
+            text = m.group(2)
+            tag = _LAYER.match(text)
+            layer = tag.group(1) if tag else CONTRACT
+            text = text[tag.end() :] if tag else text
+            rules[m.group(1)] = Rule(m.group(1), text, section, layer)
     return list(rules.values())
 
 

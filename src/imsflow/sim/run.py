@@ -102,6 +102,13 @@ def run_test(
     xml.unlink(missing_ok=True)
     env = dict(check_simulator(spec.sim))
     env.update({"IMS_SIM": spec.sim, **{k: str(v) for k, v in spec.config.parameters.items()}})
+    # which layer of docs/spec.md the DUT claims (the bench reads IMS_PROFILE, imstb.profile):
+    # our RTL the ims_ctrl profile, another file list only the contract, unless told otherwise
+    env["IMS_PROFILE"] = os.environ.get("IMS_PROFILE") or (
+        "ims_ctrl" if spec.filelist is None else "none"
+    )
+    if spec.filelist is not None:
+        env["IMS_FILELIST"] = str(spec.filelist)
     env.update(extra_env or {})
     plusargs = [f"+dumpfile_path={tdir / (spec.toplevel + '.fst')}"] if spec.waves else []
     job = {

@@ -13,9 +13,12 @@ in `waive` are only logged, to triage further failures behind a known bug):
 * per valid/ready channel: VALID must not drop before READY; payload stable while VALID && !READY;
 * no X/Z on any DUT output from the edge after the first reset edge on (IMS-010), and every
   VALID/READY output 0 while in reset (IMS-010);
-* IMS-012: AW and W of one register write handshake at the same edge;
-* IMS-014: at most one B and one R outstanding; no response without a request;
-* IMS-081: at most one of {write commit, AR handshake, event handshake} per edge;
+* no register response without a request (B/R in request order);
+* ims_ctrl profile only (`profile=True`, docs/spec.md: rules tagged [profile]): IMS-015 AW and W
+  of one register write handshake at the same edge; IMS-016 at most one B and one R
+  outstanding; IMS-081 at most one of {write commit, AR handshake, event handshake} per edge;
+* `m_ready_edges` counts the edges at which the master port was ready (AWREADY = WREADY = 1 and
+  no message write in flight): the contract's message bound counts those (imstb.contract).
 * messages: B only after the write's AW and W; B with no write in flight is reported as ignored
   (IMS-074) and not forwarded.
 """
@@ -78,6 +81,8 @@ class RegWrite:
     w_edge: int
     resp: str | None = None
     b_edge: int | None = None
+    bv_edge: int | None = None  # first edge with BVALID sampled 1 for this response
+    bv_resp: str | None = None  # BRESP then (stable until the handshake)
 
     @property
     def complete(self) -> bool:
@@ -100,6 +105,9 @@ class RegRead:
     data: int | None = None
     resp: str | None = None
     r_edge: int | None = None
+    rv_edge: int | None = None  # first edge with RVALID sampled 1 for this response
+    rv_data: int | None = None  # RDATA/RRESP then (stable until the handshake)
+    rv_resp: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -294,6 +302,7 @@ class ImsMonitor:
         *,
         strict: bool = True,
         waive: tuple[str, ...] = (),
+        profile: bool = True,
     ) -> None:
         from cocotb_bus.bus import Bus
 
@@ -306,6 +315,8 @@ class ImsMonitor:
         self.waive = waive  # rule IDs (e.g. "IMS-010") whose violations only warn (triage aid)
         self.waived: list[str] = []
         self.errors: list[str] = []
+        self.profile = profile  # check the ims_ctrl profile rules (IMS-015/016/081)
+        self.m_ready_edges = 0
         self.sampler = sampler
         self.s = sampler.watch(Bus(dut, "s_axil", S_SIGNALS))
         self.e = sampler.watch(Bus(dut, "evt", E_SIGNALS))
@@ -338,6 +349,7 @@ class ImsMonitor:
         self._p_maw = (m.key("awaddr"), m.key("awprot"))
         self._p_mw = (m.key("wdata"), m.key("wstrb"))
         self._p_mb = m.key("bresp")
+        self._k_m_ready = (m.key("awready"), m.key("wready"))
         self._p_e = (e.key("ims"), e.key("handle"), e.key("pasid_valid"), e.key("pasid"))
         self.listeners: list[TxnListener] = []
         self.edge_listeners: list[Callable[[EdgeTxns], None]] = []
@@ -432,6 +444,9 @@ class ImsMonitor:
             self.release_edge = k  # first edge with rst_n sampled 1 (IMS-011 counts from here)
         if self._seen_reset_edge and self.sampler.unresolved and None in vals:
             self._check_outputs(k, vals, in_reset=False)  # (the common case: all resolvable)
+        kr_aw, kr_w = self._k_m_ready
+        if vals[kr_aw] == 1 and vals[kr_w] == 1 and self._msg_b_seq >= self._msg_aw_seq:
+            self.m_ready_edges += 1
         self._msg_port(k, vals)
         steps = self._reg_port(k, vals)
         ch = self.ch_e
@@ -445,7 +460,7 @@ class ImsMonitor:
                 k, vals[ims] == 1, vals[handle] or 0, vals[pasid_valid] == 1, vals[pasid] or 0
             )
             self._emit(self._event)
-        if steps > 1:
+        if steps > 1 and self.profile:
             self.error(k, f"{steps} steps at one edge (IMS-081: write commit, AR, event)")
         self._done(k)
 
@@ -570,6 +585,16 @@ class ImsMonitor:
             and not self._reg_stalled()
         ):
             return 0  # every register channel idle (what the five `step`s would find)
+        # the edge each response is first presented (the contract's end of a step's window)
+        if vals[sb] == 1 and self._wait_b and self._wait_b[0].bv_edge is None:
+            b0 = self._wait_b[0]
+            b0.bv_edge = k
+            b0.bv_resp = resp_name(self.s("bresp"))
+        if vals[sr] == 1 and self._wait_r and self._wait_r[0].rv_edge is None:
+            r0 = self._wait_r[0]
+            r0.rv_edge = k
+            r0.rv_data = self.s("rdata")
+            r0.rv_resp = resp_name(self.s("rresp"))
         aw = self.ch_saw.step(k, vals)
         w = self.ch_sw.step(k, vals)
         b = self.ch_sb.step(k, vals)
@@ -581,7 +606,9 @@ class ImsMonitor:
         steps = 0
         if b:
             if not self._wait_b:
-                self.error(k, "s_axil B with no write outstanding (IMS-014)")
+                self.error(
+                    k, "s_axil B with no write outstanding (C-AXI: no response without a request)"
+                )
             else:
                 wr = self._wait_b.popleft()
                 wr.resp = resp_name(s("bresp"))
@@ -589,7 +616,9 @@ class ImsMonitor:
                 self._responses += 1
         if r:
             if not self._wait_r:
-                self.error(k, "s_axil R with no read outstanding (IMS-014)")
+                self.error(
+                    k, "s_axil R with no read outstanding (C-AXI: no response without a request)"
+                )
             else:
                 rd = self._wait_r.popleft()
                 rd.data = s("rdata")
@@ -605,20 +634,20 @@ class ImsMonitor:
         while self._s_aw and self._s_w:
             ka, addr, prot = self._s_aw.popleft()
             kw, data, strb = self._s_w.popleft()
-            if ka != kw:
+            if ka != kw and self.profile:
                 self.error(
-                    k, f"register write AW at edge {ka} and W at edge {kw} (IMS-012: same edge)"
+                    k, f"register write AW at edge {ka} and W at edge {kw} (IMS-015: same edge)"
                 )
-            if self._wait_b:
-                self.error(k, "register write taken while a B is still outstanding (IMS-014)")
+            if self._wait_b and self.profile:
+                self.error(k, "register write taken while a B is still outstanding (IMS-016)")
             wr = RegWrite(max(ka, kw), addr, data, strb, prot, ka, kw)
             self._wait_b.append(wr)
             steps += 1
             self.counts["writes"] += 1
             self._reg(wr)
         if ar:
-            if self._wait_r:
-                self.error(k, "register read taken while an R is still outstanding (IMS-014)")
+            if self._wait_r and self.profile:
+                self.error(k, "register read taken while an R is still outstanding (IMS-016)")
             rd = RegRead(k, _int(s("araddr")), _int(s("arprot")))
             self._wait_r.append(rd)
             steps += 1

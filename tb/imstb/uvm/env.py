@@ -54,7 +54,14 @@ class ImsUvmEnv(uvm_env):
         self.adapter = AxilRegAdapter()
 
     def connect_phase(self) -> None:
-        self.scoreboard.setup(self.n, self.m, self.platform)
+        mon = self.harness.monitor
+        self.scoreboard.setup(
+            self.n,
+            self.m,
+            self.platform,
+            profile=self.harness.profile,
+            ready_count=lambda: mon.m_ready_edges,
+        )
         self.coverage.setup(self.n, self.m)
         self.predictor.regs = self.regs
         ap = self.port_mon.ap

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 
 from pyuvm import uvm_analysis_port, uvm_scoreboard
 
@@ -46,14 +47,34 @@ class ImsScoreboardComp(uvm_scoreboard):
         self._sink_msgs: deque[SinkMsg] = deque()
         self._recent: deque[StepRecord] = deque(maxlen=256)  # recent event steps
         self.handler_checks = 0
+        self._pair = True
         self.platform: PlatformModel | None = None
 
-    def setup(self, ims_entries: int, msix_entries: int, platform: PlatformModel) -> None:
-        """Create the model and the scoreboard (before the first edge)."""
+    def setup(
+        self,
+        ims_entries: int,
+        msix_entries: int,
+        platform: PlatformModel,
+        *,
+        profile: bool = True,
+        ready_count: Callable[[], int] | None = None,
+    ) -> None:
+        """Create the model and the scoreboard (before the first edge). Without the ims_ctrl
+        profile the nominal model's messages do not pair with the DUT's one to one, so the
+        handler check (platform bindings) pairs only when the profile is claimed."""
         self.model = ProbedModel(ims_entries, msix_entries)
         self.model.probes.append(self._on_record)
-        self.sb = ImsScoreboard(self.model, strict=True, history=100, log=self.logger)
-        self.sb.on_message.append(self._on_model_msg)
+        self.sb = ImsScoreboard(
+            self.model,
+            strict=True,
+            history=100,
+            log=self.logger,
+            profile=profile,
+            ready_count=ready_count,
+        )
+        if profile:
+            self.sb.on_message.append(self._on_model_msg)
+        self._pair = profile
         self.platform = platform
 
     # ------------------------------------------------------------------ inputs
@@ -82,10 +103,29 @@ class ImsScoreboardComp(uvm_scoreboard):
             self._model_msgs.append(msg)
 
     def _on_sink(self, smsg: SinkMsg) -> None:
+        if not self._pair:  # no profile: the message order is the contract checker's business
+            self._check_by_pair(smsg)
+            return
         if self._model_msgs:
             self._check_handler(self._model_msgs.popleft(), smsg)
         else:
             self._sink_msgs.append(smsg)
+
+    def _check_by_pair(self, smsg: SinkMsg) -> None:
+        """Without the exact order: the binding is found by the message's (addr, data) pair
+        (each binding has its own pair), and the handler that fired must be its handler."""
+        assert self.platform is not None
+        for b in self.platform.bindings():
+            if (b.addr, b.data) == (smsg.addr, smsg.data):
+                if smsg.handler != b.handler:
+                    why = smsg.stray or f"cpu/vector {smsg.handler}"
+                    raise ScoreboardError(
+                        f"wrong interrupt handler: message 0x{smsg.addr:x}/0x{smsg.data:x} "
+                        f"decoded as {why}, its pair is bound to {b} (IMS-070)\n {smsg}"
+                    )
+                self.platform.fired[b.handler] += 1
+                self.handler_checks += 1
+                return
 
     def _check_handler(self, msg: Message, smsg: SinkMsg) -> None:
         """The handler that fired is the one the entry was bound to (platform in the loop)."""
