@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -116,6 +117,9 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             print(f"stale survivor analysis, not applied: {mid}: {why}", file=sys.stderr)
         analysis = {k: v for k, v in load_analysis(analysis_path).items() if k not in stale}
     args.out.mkdir(parents=True, exist_ok=True)
+    # our RTL claims the ims_ctrl profile; another implementation only the contract (as in
+    # ims regress), unless IMS_PROFILE says otherwise
+    profile = os.environ.get("IMS_PROFILE") or ("ims_ctrl" if args.rtl is None else "none")
     results: list[MutantResult] = []
     t0 = time.monotonic()
     with (
@@ -133,6 +137,7 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 modules,
                 args.seed,
                 args.timeout,
+                profile,
             )
             for m in chosen
         ]

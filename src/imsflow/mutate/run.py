@@ -22,7 +22,11 @@ def run_mutant(
     modules: Sequence[str],
     seed: int,
     timeout: float,
+    profile: str = "ims_ctrl",
 ) -> MutantResult:
+    """Build ``mutant`` and run ``modules`` on it until one fails. ``profile``: what the DUT
+    claims (IMS_PROFILE): a mutant of our RTL is held to the ims_ctrl profile as the RTL is,
+    a mutant of another implementation (``ims mutate --rtl``) to the contract only."""
     start = time.monotonic()
     flist = apply(mutant, rtl_dir, work / mutant.slug)
     spec = make_build(simulator, config, filelist=flist)
@@ -33,7 +37,9 @@ def run_mutant(
         )
     try:
         for module in modules:
-            res = run_test(spec, module, seed=seed, timeout=timeout)
+            res = run_test(
+                spec, module, seed=seed, timeout=timeout, extra_env={"IMS_PROFILE": profile}
+            )
             if res.status == "timeout":
                 return MutantResult(
                     mutant,
