@@ -132,3 +132,33 @@ def test_mask_check_mutant_is_killed(tmp_path: Path) -> None:
     )
     assert res.status == "killed", res
     assert "IMS-043" in res.first_failure, res.first_failure
+
+
+@pytest.mark.parametrize("profile", ["ims_ctrl", "none"])
+def test_run_mutant_passes_the_claimed_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str
+) -> None:
+    """A mutant runs through a file list; what it is held to must not depend on that (our RTL's
+    mutants claim the ims_ctrl profile, another implementation's only the contract)."""
+    from imsflow.core.types import BuildResult, RunResult
+    from imsflow.mutate import run as mutate_run
+
+    seen: list[str] = []
+
+    def fake_build(spec: object, **_: object) -> BuildResult:
+        return BuildResult(spec, True, tmp_path / "build.log", 0.0)  # type: ignore[arg-type]
+
+    def fake_run(spec: object, module: str, **kw: object) -> RunResult:
+        env = kw["extra_env"]
+        assert isinstance(env, dict)
+        seen.append(env["IMS_PROFILE"])
+        raise RuntimeError("stop after the first run")
+
+    monkeypatch.setattr(mutate_run, "build", fake_build)
+    monkeypatch.setattr(mutate_run, "run_test", fake_run)
+    m = mutate.enumerate_mutants(RTL)[0]
+    with pytest.raises(RuntimeError, match="stop after"):
+        mutate_run.run_mutant(
+            m, RTL, tmp_path, "icarus", sim.Config(64, 9), ["test_smoke"], 1, 10.0, profile
+        )
+    assert seen == [profile]
