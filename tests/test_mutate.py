@@ -162,3 +162,22 @@ def test_run_mutant_passes_the_claimed_profile(
             m, RTL, tmp_path, "icarus", sim.Config(64, 9), ["test_smoke"], 1, 10.0, profile
         )
     assert seen == [profile]
+
+
+def test_a_checker_bound_is_inconclusive_not_a_kill() -> None:
+    """A run that stopped because the contract checker gave up proves nothing about the mutant:
+    it is neither killed nor survived, and the score leaves it out."""
+    from imsflow.mutate.analysis import render, score
+    from imsflow.mutate.mutants import MutantResult
+
+    m = mutate.enumerate_mutants(RTL)[:3]
+    results = [
+        MutantResult(m[0], "killed", "t: read data mismatch"),
+        MutantResult(m[1], "inconclusive", "t: contract checker: ambiguity bound 20000 exceeded"),
+        MutantResult(m[2], "survived"),
+    ]
+    c = score(results, {})
+    assert (c["killed"], c["inconclusive"], c["survived"]) == (1, 1, 1)
+    text, pct = render(results, {}, 95.0)
+    assert pct == 50.0  # 1 killed of 2 that decided
+    assert "inconclusive (contract checker bound) 1" in text

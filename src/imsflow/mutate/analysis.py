@@ -60,7 +60,14 @@ def _change(m: Mutant) -> str:
 
 
 def score(results: Sequence[MutantResult], analysis: dict[str, dict[str, str]]) -> dict[str, int]:
-    counts = {"killed": 0, "timeout": 0, "survived": 0, "invalid": 0, "equivalent": 0}
+    counts = {
+        "killed": 0,
+        "timeout": 0,
+        "survived": 0,
+        "invalid": 0,
+        "inconclusive": 0,
+        "equivalent": 0,
+    }
     for r in results:
         if r.status == "survived" and analysis.get(r.mutant.id, {}).get("verdict") == "equivalent":
             counts["equivalent"] += 1
@@ -81,7 +88,7 @@ def render(
         "",
         f"Mutants run: {len(results)}; killed {c['killed']}, timed out {c['timeout']}, "
         f"survived {c['survived']}, equivalent (analysed) {c['equivalent']}, "
-        f"invalid {c['invalid']}.",
+        f"invalid {c['invalid']}, inconclusive (contract checker bound) {c['inconclusive']}.",
         f"Score (killed + timed out) / (valid - equivalent): **{pct:.1f}%** "
         f"(target {target:.0f}%).",
         "",

@@ -112,7 +112,7 @@ class Mutant:
 @dataclass
 class MutantResult:
     mutant: Mutant
-    status: str  # killed | timeout | survived | invalid
+    status: str  # killed | timeout | survived | invalid | inconclusive (checker bound)
     first_failure: str = ""
     rerun: str = ""
     seconds: float = 0.0

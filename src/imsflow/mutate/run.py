@@ -12,6 +12,9 @@ from imsflow.mutate.mutants import Mutant, MutantResult, apply
 from imsflow.sim.build import build, make_build
 from imsflow.sim.run import run_test
 
+# the message of the contract checker's bound (imstb.contract)
+AMBIGUITY_BOUND = "ambiguity bound"
+
 
 def run_mutant(
     mutant: Mutant,
@@ -51,10 +54,13 @@ def run_mutant(
             if not res.ok:
                 failed = [t.name for t in res.testcases if not t.passed]
                 first = failed[0] if failed else module
+                why = _first_line(res)
                 return MutantResult(
                     mutant,
-                    "killed",
-                    f"{first}: {_first_line(res)}",
+                    # the contract checker gave up (too many orders to follow), which is not
+                    # evidence that the mutant broke a rule: neither killed nor survived
+                    "inconclusive" if AMBIGUITY_BOUND in why else "killed",
+                    f"{first}: {why}",
                     res.rerun,
                     time.monotonic() - start,
                 )

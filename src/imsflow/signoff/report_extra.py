@@ -245,7 +245,8 @@ def html_mutation(root: Path, meta: dict[str, Any] | None) -> list[str]:
         f"({_e(data.get('sim'))}, {_e(data.get('config'))}, "
         f"{_e(', '.join(data.get('modules', [])))}): killed {c.get('killed', 0)}, timed out "
         f"{c.get('timeout', 0)}, survived {c.get('survived', 0)}, equivalent "
-        f"{c.get('equivalent', 0)}, invalid {c.get('invalid', 0)}. Score "
+        f"{c.get('equivalent', 0)}, invalid {c.get('invalid', 0)}, "
+        f"inconclusive {c.get('inconclusive', 0)}. Score "
         f"<span class='{css}'>&nbsp;<b>{pct:.1f} %</b>&nbsp;</span> (target {target:g} %; "
         "killed + timed out over valid minus equivalent).</p>"
     )
