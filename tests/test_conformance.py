@@ -444,3 +444,26 @@ def test_spec_rules_carry_their_layer_and_unclaimed_profile_rules_do_not_fail() 
         assert conf.goals[0].met
         assert any("ims_ctrl profile" in line for line in layers_terminal(conf))
         assert "## Device contract and ims_ctrl profile" in "\n".join(layers_md(conf))
+
+
+def test_a_profile_only_covergroup_is_no_goal_for_a_dut_not_claiming_the_profile(
+    tmp_path: Path,
+) -> None:
+    """cg_back_to_back evidences only IMS-090 (a profile rule): a slower implementation that does
+    not claim the profile cannot and need not fill it; a profile-claiming DUT still must."""
+    from imsflow.signoff.testplan import Goals, PlannedCovergroup, Rule, Testplan, Testpoint
+
+    rules = [Rule("IMS-001", "contract rule", layer="contract")]
+    rules.append(Rule("IMS-090", "profile rule", layer="profile"))
+    tp = Testpoint("t", "", "V1", ("a",), ("IMS-001", "IMS-090"))
+    cgs = (
+        PlannedCovergroup("cg_one", "", ("IMS-001",)),
+        PlannedCovergroup("cg_fast", "", ("IMS-090",)),
+    )
+    plan = Testplan("p", (tp,), cgs, Goals(functional_coverage_pct=50))
+    fcov = _fcov(tmp_path)  # cg_one 1/2 bins, no data at all for cg_fast
+    claimed = conformance.evaluate(plan, rules, [job("a")], fcov, profile_claimed=True)
+    assert not claimed.goals[0].met and "no data for cg_fast" in claimed.goals[0].why
+    theirs = conformance.evaluate(plan, rules, [job("a")], fcov, profile_claimed=False)
+    assert theirs.goals[0].met, theirs.goals[0]
+    assert "not claimed (profile only): cg_fast" in theirs.goals[0].why

@@ -380,12 +380,24 @@ def _funcov_goal(conf: Conformance, target: float) -> Goal:
         if fcov is not None and fcov.errors:
             why += f"; {len(fcov.errors)} unreadable export(s)"
         return Goal(name, tgt, "no data", False, why)
-    planned = [cg.name for cg in conf.plan.covergroups] or sorted(fcov.groups)
+    # a covergroup that evidences only profile rules (e.g. back-to-back events: IMS-090) is not
+    # a goal for a DUT that does not claim the ims_ctrl profile
+    profile = {r.rule.id for r in conf.rules if r.layer == "profile"}
+    unclaimed = [
+        cg.name
+        for cg in conf.plan.covergroups
+        if not conf.profile_claimed and cg.rules and set(cg.rules) <= profile
+    ]
+    planned = [cg.name for cg in conf.plan.covergroups if cg.name not in unclaimed] or sorted(
+        n for n in fcov.groups if n not in unclaimed
+    )
     groups = [fcov.groups[n] for n in planned if n in fcov.groups and fcov.groups[n].total]
     missing = [n for n in planned if n not in fcov.groups or not fcov.groups[n].total]
     covered, total = sum(g.covered for g in groups), sum(g.total for g in groups)
     value = 100.0 * covered / total if total else 0.0
     reasons: list[str] = []
+    if unclaimed:
+        reasons.append(f"not claimed (profile only): {', '.join(unclaimed)}")
     if missing:
         reasons.append(f"no data for {', '.join(missing)}")
     short = [f"{g.name} {g.pct:.1f} %" for g in groups if g.pct < target]
