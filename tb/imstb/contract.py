@@ -432,6 +432,7 @@ class ContractChecker:
         return st
 
     def _process(self, k: int, txns: list[Txn]) -> None:
+        before = self.states
         new: list[Step] = []
         msgs: list[Txn] = []
         for t in txns:
@@ -534,7 +535,9 @@ class ContractChecker:
                 )
                 return
             self.states = keep
-        if self.subsume and len(self.states) >= SUBSUME_MIN:
+        # only a new state list can hold new subsumptions (steps added this edge are pending
+        # in every state alike)
+        if self.subsume and self.states is not before and len(self.states) >= SUBSUME_MIN:
             self.states = self._subsume(self.states, k)
         self.edges += 1
         ns = len(self.states)
