@@ -23,9 +23,10 @@ is enumerated, and those steps may also stay unapplied. States are deduplicated
 (`ImsModel.state_key`) and pruned by R data/response, B response, message address/data/order
 and the message bound (a state whose oldest unsent message waited MSG_BOUND master-ready edges
 is dropped), and by subsumption: a state that another one reaches by applying one of its pending
-steps now allows nothing more and is dropped (`_subsume`). When no state is left the DUT broke the contract (the error names what was observed
-and what the surviving states expected); when more than `bound` states remain the checker fails
-with "contract checker: ambiguity bound N exceeded" (never a silent pass).
+steps now allows nothing more and is dropped (`_subsume`). When no state is left the DUT broke
+the contract (the error names what was observed and what the surviving states expected); when
+more than `bound` states remain the checker fails with "contract checker: ambiguity bound N
+exceeded" (never a silent pass).
 """
 
 from __future__ import annotations
