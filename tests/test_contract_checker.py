@@ -360,3 +360,71 @@ def test_flush_message_at_the_edge_of_the_opening_writes_b() -> None:
     f.run(e + 40)
     f.done()
     assert not f.c.errors
+
+
+# ---------------------------------------------------------------------- state-set reduction
+def _flapping_flushes(f: Feed, cycles: int = 8) -> int:
+    """Entries 1 and 3 pending in a function-masked table, then `cycles` opening writes each
+    closed again 2 edges later: every flush leaves release steps with long windows, which a
+    slow DUT may apply while the table is closed again (no-ops). Returns the next free edge."""
+    e = _pended(f, setup(f))
+    for _ in range(cycles):
+        f.write(e, CTRL, rm.CTRL_MSIX_ENABLE, e + 1)
+        f.write(e + 2, CTRL, rm.CTRL_MSIX_ENABLE | rm.CTRL_MSIX_FUNC_MASK, e + 3)
+        e += 5
+    return e
+
+
+def test_subsumption_keeps_flapping_flushes_small() -> None:
+    """States that another state reaches by applying one of its pending steps now are dropped
+    (`ContractChecker._subsume`): the no-op releases of flushes of a table closed again no
+    longer multiply the state set (294 states without, 63 with), and the stream is accepted."""
+    sizes = {}
+    for sub in (False, True):
+        f = Feed(subsume=sub)
+        e = _flapping_flushes(f)
+        f.read(e + 2, MSIX_PBA, e + 3, 0b1010)
+        f.run(e + 400)
+        f.done()
+        assert not f.c.errors
+        sizes[sub] = f.c.stats()["states_max"]
+    assert sizes[True] <= 80 < sizes[False]
+
+
+def test_subsumption_still_rejects_pba_without_message() -> None:
+    """Same stream: a PBA read showing entry 1 released needs a release while the table was
+    open, whose message then never comes (IMS-103/IMS-104), with and without subsumption."""
+    for sub in (False, True):
+        f = Feed(subsume=sub)
+        e = _flapping_flushes(f)
+        f.read(e + 2, MSIX_PBA, e + 3, 0b1000)
+        with pytest.raises(ContractError, match="C-MSG bound"):
+            f.run(e + 400)
+
+
+def test_subsumption_still_rejects_message_while_closed() -> None:
+    """Same stream: no release sends once the table is closed for good (IMS-103)."""
+    for sub in (False, True):
+        f = Feed(subsume=sub)
+        e = _flapping_flushes(f)
+        f.msg(e + 40, addr_of(1), 0x41, e + 42)
+        with pytest.raises(ContractError, match="allowed by no order"):
+            f.run(e + 400)
+
+
+def test_subsumption_keeps_both_race_outcomes() -> None:
+    """An event racing a MASK=1 write: the sent and the pending state are not subsumed by
+    each other (neither reaches the other by applying a step); the PBA read decides."""
+    for pba, ok in ((1 << 2, True), (0, False)):
+        f = Feed()
+        e = setup(f)
+        f.write(e, entry(2, 3), 1, e + 4)
+        f.event(e + 2, 2)
+        f.read(e + 90, MSIX_PBA, e + 91, pba)
+        if ok:
+            f.run(e + 200)
+            f.done()
+            assert not f.c.errors
+        else:
+            with pytest.raises(ContractError):
+                f.run(e + 200)

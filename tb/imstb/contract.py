@@ -22,9 +22,11 @@ order of the other eligible steps (first of their channel, window open) before t
 is enumerated, and those steps may also stay unapplied. States are deduplicated
 (`ImsModel.state_key`) and pruned by R data/response, B response, message address/data/order
 and the message bound (a state whose oldest unsent message waited MSG_BOUND master-ready edges
-is dropped). When no state is left the DUT broke the contract (the error names what was observed
-and what the surviving states expected); when more than `bound` states remain the checker fails
-with "contract checker: ambiguity bound N exceeded" (never a silent pass).
+is dropped), and by subsumption: a state that another one reaches by applying one of its pending
+steps now allows nothing more and is dropped (`_subsume`). When no state is left the DUT broke
+the contract (the error names what was observed and what the surviving states expected); when
+more than `bound` states remain the checker fails with "contract checker: ambiguity bound N
+exceeded" (never a silent pass).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ MSG_BOUND = int(os.environ.get("IMS_CONTRACT_MSG_BOUND", "16"))
 """A message due leaves (AW handshake) within this many master-ready edges (AWREADY = WREADY = 1
 sampled and no message write in flight)."""
 BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "20000"))
+SUBSUME_MIN = int(os.environ.get("IMS_CONTRACT_SUBSUME_MIN", "2"))
+"""`ContractChecker._subsume` runs on an edge that leaves at least this many states."""
 """Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
 
 _E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
@@ -250,8 +254,10 @@ class ContractChecker:
         ready_count: Callable[[], int] | None = None,
         strict: bool = True,
         log: logging.Logger | None = None,
+        subsume: bool = True,
     ) -> None:
         self.n, self.m = n, m
+        self.subsume = subsume
         self.bound = bound
         self.evt_bound = evt_bound
         self.evt_inflight = evt_inflight
@@ -274,7 +280,7 @@ class ContractChecker:
         self._ready = 0
         self.failed = False
         dump = os.environ.get("IMS_CONTRACT_DUMP")  # triage: pickle the stream for replay
-        self._record: list[tuple[int, list[Txn]]] | None = [] if dump else None
+        self._record: list[tuple[int, int, list[Txn]]] | None = [] if dump else None
         # cost statistics
         self.edges = 0
         self.states_max = 1
@@ -282,6 +288,7 @@ class ContractChecker:
         self.applied = 0
         self.wall_s = 0.0
         self.messages = 0  # DUT messages (AW) explained
+        self.subsumed = 0  # states dropped by `_subsume`
 
     # ------------------------------------------------------------------ listener protocol
     def on_txn(self, txn: Txn) -> None:
@@ -294,7 +301,8 @@ class ContractChecker:
     def edge_done(self, k: int) -> None:
         if self.failed:
             if self._record is not None:  # triage: keep recording past the failure
-                self._record.append((k, self._txns))
+                rc = self.ready_count() if self.ready_count is not None else k
+                self._record.append((k, rc, self._txns))
             self._txns = []
             return
         self._edge = k
@@ -302,7 +310,7 @@ class ContractChecker:
         txns = self._txns
         self._txns = []
         if self._record is not None:
-            self._record.append((k, list(txns)))
+            self._record.append((k, self._ready, list(txns)))
         t0 = time.perf_counter()
         try:
             self._process(k, txns)
@@ -426,6 +434,7 @@ class ContractChecker:
         return st
 
     def _process(self, k: int, txns: list[Txn]) -> None:
+        before = self.states
         new: list[Step] = []
         msgs: list[Txn] = []
         for t in txns:
@@ -528,6 +537,10 @@ class ContractChecker:
                 )
                 return
             self.states = keep
+        # only a new state list can hold new subsumptions (steps added this edge are pending
+        # in every state alike)
+        if self.subsume and self.states is not before and len(self.states) >= SUBSUME_MIN:
+            self.states = self._subsume(self.states, k)
         self.edges += 1
         ns = len(self.states)
         self.states_sum += ns
@@ -827,6 +840,42 @@ class ContractChecker:
             )
             return
         self.states = self._dedupe(out)
+
+    def _subsume(self, states: list[_State], now: int) -> list[_State]:
+        """Drop every state that another state reaches by applying one of its eligible steps
+        now. A step still pending may take effect at any instant of its window, this edge
+        included, so such a state B = apply(A, x) allows no future observation that A does not
+        allow (A may take x now): dropping B changes nothing the checker accepts or rejects.
+        (The relation is acyclic: applying a step shrinks the pending set; chains keep their
+        maximal state.) Typical case: a release step of a flush, or an event, that is pending in
+        one state and already applied as a no-op (closed table, entry not pending) in another,
+        which otherwise multiplies the state set by every subset of such steps."""
+        index: dict[Any, int] = {}
+        for i, s in enumerate(states):
+            index[s.key()] = i
+        drop: set[int] = set()
+        for i, s in enumerate(states):
+            if not s.pending:
+                continue
+            for st in self._eligible(s, now):
+                if st.kind == "accept":
+                    continue
+                try:
+                    nxt = self._apply(s, st, now)
+                except _Impossible:
+                    continue
+                j = index.get(nxt.key())
+                if j is None or j == i or j in drop:
+                    continue
+                b = states[j]
+                # the message bound: B's oldest unsent message may not have waited less
+                if len(b.q) > b.aw and nxt.due < b.due:
+                    continue
+                drop.add(j)
+        self.subsumed += len(drop)
+        if not drop:
+            return states
+        return [s for i, s in enumerate(states) if i not in drop]
 
     def _complete_all(self, s: _State) -> list[_State]:
         out: dict[Any, _State] = {}
