@@ -22,6 +22,7 @@ from pyuvm import uvm_door_e, uvm_predict_e, uvm_reg_item, uvm_status_e, uvm_sub
 
 from imsmodel.regmap import STRB_BYTE_MASK
 from imstb.bfm.monitors import RegRead, RegWrite
+from imstb.profile import profile_claimed
 from imstb.uvm.reg_model import ImsReg, ImsRegBlock
 
 __all__ = ["ImsRegPredictor"]
@@ -33,6 +34,11 @@ class ImsRegPredictor(uvm_subscriber):
     def build_phase(self) -> None:
         self.regs: ImsRegBlock | None = None
         self.predicted = 0
+        # A read returns the state at one instant of its AR..R window (the contract, IMS-100):
+        # for a DUT that does not claim the ims_ctrl profile, a read whose R comes after the B
+        # of a later write may still show the old value, so only writes update the mirror (the
+        # contract checker judges every read value). With the profile, reads update it too.
+        self.predict_reads = profile_claimed()
 
     def write(self, tt: RegWrite | RegRead) -> None:
         if tt.resp != "OKAY" or self.regs is None:
@@ -47,9 +53,11 @@ class ImsRegPredictor(uvm_subscriber):
             return
         if isinstance(tt, RegWrite):
             self._predict(reg, self._merged(reg, tt.data, tt.strb), uvm_predict_e.UVM_PREDICT_WRITE)
-        else:
+        elif self.predict_reads:
             assert tt.data is not None
             self._predict(reg, tt.data, uvm_predict_e.UVM_PREDICT_READ)
+        else:
+            return
         self.predicted += 1
 
     @staticmethod
