@@ -74,7 +74,14 @@ def test_score_counts_equivalents_only_when_analysed() -> None:
     ]
     analysis = {m2.id: {"verdict": "equivalent", "reason": "x"}}
     counts = mutate.score(results, analysis)
-    assert counts == {"killed": 1, "timeout": 0, "survived": 1, "invalid": 0, "equivalent": 1}
+    assert counts == {
+        "killed": 1,
+        "timeout": 0,
+        "survived": 1,
+        "invalid": 0,
+        "inconclusive": 0,
+        "equivalent": 1,
+    }
     text, pct = mutate.render(results, analysis, 95.0)
     assert pct == 50.0
     assert "NOT ANALYSED" in text and "equivalent: x" in text

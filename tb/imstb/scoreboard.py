@@ -201,23 +201,32 @@ class ImsScoreboard:
         """Edge k passed (idle edges the UVM port monitor does not report)."""
         self.contract.tick(k)
 
+    # For a DUT that claims the profile the exact replay judges each edge first: a mismatch there
+    # names the rule it breaks (the contract checker's "allowed by no order" cannot); otherwise
+    # the contract checker's verdict comes first and the exact replay only logs deviations.
     def edge_done(self, k: int) -> None:
-        self.contract.edge_done(k)
+        if not self.profile:
+            self.contract.edge_done(k)
         t0 = time.perf_counter()
         self._debug = self.log.isEnabledFor(logging.DEBUG)
         buf = self._buf
         while buf and buf[0].complete:
             self._apply(buf.popleft())
         self.wall_s += time.perf_counter() - t0
+        if self.profile:
+            self.contract.edge_done(k)
 
     def on_edge_txns(self, k: int, txns: list[Txn]) -> None:
         """`on_txn` for each of the transactions of edge k, then `edge_done(k)`."""
-        self.contract.on_edge_txns(k, txns)
+        if not self.profile:
+            self.contract.on_edge_txns(k, txns)
         t0 = time.perf_counter()
         try:
             self._on_edge_txns(k, txns)
         finally:
             self.wall_s += time.perf_counter() - t0
+        if self.profile:
+            self.contract.on_edge_txns(k, txns)
 
     def _on_edge_txns(self, k: int, txns: list[Txn]) -> None:
         self._debug = self.log.isEnabledFor(logging.DEBUG)
