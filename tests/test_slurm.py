@@ -207,8 +207,8 @@ def _check_lost_job(text: str, k: int, why: str, n: int = 2) -> None:
 
 
 def test_slurm_task_killed_is_a_failure_with_its_seed(slurm: LocalSlurm, tmp_path: Path) -> None:
-    """The shard process of one task is killed (SIGKILL): the task exits non-zero, its job is a
-    NOT RUN ("missing result") with seed and rerun command, the run fails, the other task's job counts,
+    """The shard process of one task is killed (SIGKILL): the task exits non-zero, its job is
+    NOT RUN ("missing result") with seed and rerun command, the run fails, the other job counts,
     and the simulator the dead shard left running is killed by the batch script."""
     out = tmp_path / "r"
     proc, k = _start_hanging_run(slurm, out)
