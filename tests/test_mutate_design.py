@@ -4,8 +4,8 @@ new families, `--operators` and `--rtl FILE.f`, and design mutants of rtl/ that 
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import subprocess
 from pathlib import Path
 
