@@ -291,34 +291,21 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("dirs", nargs="+", type=Path, metavar="DIR", help="run folders to merge")
     m.add_argument("--out", type=Path, required=True, metavar="DIR", help="merged run folder")
 
-    f = sub.add_parser(
-        "formal",
-        help="formal proofs and bounded checks of ims_ctrl",
-        description=formal_cli.description(),
-    )
-    formal_cli.configure(f)
-    f.set_defaults(tool_parser=f)
-    mu = sub.add_parser(
-        "mutate",
-        help="RTL mutation testing against a regression subset",
-        description=mutate_cli.DESCRIPTION,
-    )
-    mutate_cli.configure(mu)
-    mu.set_defaults(tool_parser=mu)
-    b = sub.add_parser(
-        "bench",
-        help="benchmarks: model, RTL cycles, area, bench throughput",
-        description=bench_cli.DESCRIPTION,
-    )
-    bench_cli.configure(b)
-    b.set_defaults(tool_parser=b)
-    rm = sub.add_parser(
-        "regmap",
-        help="regenerate the register-map artefacts from docs/regmap/ims_ctrl.rdl",
-        description=regmap.DESCRIPTION,
-    )
-    regmap.configure(rm)
-    rm.set_defaults(tool_parser=rm)
+    # the tools with their own argument parsers: each parser is handed to its tool's runner
+    tools = (
+        ("formal", "formal proofs and bounded checks of ims_ctrl", formal_cli.description(),
+         formal_cli.configure),
+        ("mutate", "RTL mutation testing against a regression subset", mutate_cli.DESCRIPTION,
+         mutate_cli.configure),
+        ("bench", "benchmarks: model, RTL cycles, area, bench throughput", bench_cli.DESCRIPTION,
+         bench_cli.configure),
+        ("regmap", "regenerate the register-map artefacts from docs/regmap/ims_ctrl.rdl",
+         regmap.DESCRIPTION, regmap.configure),
+    )  # fmt: skip
+    for name, text, description, configure in tools:
+        tp = sub.add_parser(name, help=text, description=description)
+        configure(tp)
+        tp.set_defaults(tool_parser=tp)
     return parser
 
 
