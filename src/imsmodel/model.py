@@ -286,6 +286,10 @@ class ImsModel:
         t, i = self._check_index(ims, index)
         return bool((self._ic if t else self._xc)[i] & _MASK) or not self._open(t)
 
+    def table_open(self, ims: bool) -> bool:
+        """The table is open: enabled and, for MSI-X, not function-masked (docs/spec.md 4)."""
+        return self._open(bool(ims))
+
     def _open(self, ims: bool) -> bool:
         c = self._ctrl
         if ims:

@@ -731,8 +731,17 @@ class ContractChecker:
         kind = st.kind
         if kind == "write":
             t = st.txn
+            was_open = (model.table_open(False), model.table_open(True))
             resp = model.write(t.addr & 0xFFFC, t.data, t.strb)
             obs = (*obs, (st.sid, 0, resp))
+            # C-FLUSH: a flush ends when its table closes; its release steps still pending are
+            # dropped (the table sends nothing after the closing write, and reopening it starts
+            # a new flush of every pending entry)
+            for ims in (False, True):
+                if was_open[ims] and not model.table_open(ims):
+                    pending = tuple(
+                        p for p in pending if not (p.kind == "release" and p.ims == ims)
+                    )
             rel = model.take_releases()
             if rel:
                 add = []
