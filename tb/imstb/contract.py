@@ -369,6 +369,25 @@ class ContractChecker:
                 return False
         return True
 
+    def ambiguous_reads(self, limit: int = 8) -> list[int]:
+        """Up to `limit` register and PBA word offsets whose value differs between the states
+        consistent with what was observed, most-split first. Reading them narrows the set: the
+        way a bench resolves past races that nothing else observes (an event that raced a CTRL
+        write leaves ERR_COUNT or a pending bit unknown until something reads it)."""
+        states = self.states
+        if len(states) < 2:
+            return []
+        offs = [r.offset for r in rm.REGISTERS if r.name not in ("ID", "CAP", "MSG_COUNT")]
+        for base, entries in ((rm.MSIX_PBA_BASE, self.m), (rm.IMS_PBA_BASE, self.n)):
+            offs += [base + 4 * w for w in range(2 * rm.pba_qwords(entries))]
+        split: list[tuple[int, int]] = []
+        for off in offs:
+            values = {s.model.read(off)[0] for s in states}
+            if len(values) > 1:
+                split.append((len(values), off))
+        split.sort(key=lambda x: -x[0])
+        return [off for _, off in split[:limit]]
+
     def stats(self) -> dict[str, float]:
         return {
             "edges": self.edges,

@@ -214,6 +214,10 @@ class BenchCtx:
         return self.n if ims else self.m
 
 
+RESOLVE_AT = 32
+"""`ImsSeq.resolve`: contract-checker states at which a sequence reads to narrow them."""
+
+
 class ImsSeq(uvm_sequence):
     """Base of the scenario sequences (virtual: they run without a sequencer of their own)."""
 
@@ -233,6 +237,23 @@ class ImsSeq(uvm_sequence):
     async def quiesce(self) -> None:
         """Wait until all traffic is done and every expected message was sent and answered."""
         await self.ctx.env.settle(tail=4)
+
+    async def resolver(self, at: int = RESOLVE_AT) -> None:
+        """Run beside a random sequence (`cocotb.start_soon`; kill it when the sequence ends):
+        whenever the contract checker holds `at` or more states (past races that no read or
+        message has decided yet, e.g. an event racing a CTRL write leaves ERR_COUNT and pending
+        bits open), read the registers that tell them apart, so the set narrows instead of
+        growing with every race (IMS-102, IMS-104). The reads queue behind the sequence's own
+        accesses; the next check waits for their responses."""
+        checker = self.ctx.env.scoreboard.sb.contract
+        while True:
+            await self.cycles(1)
+            if len(checker.states) < at:
+                continue
+            offsets = checker.ambiguous_reads()
+            self.ctx.env.logger.debug("resolve: %d states, read %s", len(checker.states), offsets)
+            for k, off in enumerate(offsets):
+                await self.ctx.reg.read(off, wait=k == len(offsets) - 1)
 
     def set_evt_gap(self, gap: Delay) -> None:
         """Idle cycles between events of the event BFM (gap.zero_prob: back-to-back bursts)."""

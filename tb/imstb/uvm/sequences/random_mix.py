@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import cocotb
+
 from imsmodel import regmap as rm
 from imstb.uvm.sequences.base import (
     EI_EN,
@@ -48,6 +50,7 @@ class RandomMixSeq(EntrySeq):
             ("event", 40), ("program", 6), ("mask", 10), ("pasid", 4), ("ctrl", 5),
             ("clear", 3), ("read", 8), ("strobe", 3), ("sink", 3), ("inject", 2), ("quiet", 1),
         )  # fmt: skip
+        resolver = cocotb.start_soon(self.resolver())
         names = [o for o, _ in ops]
         weights = [w for _, w in ops]
         for _ in range(self.items):
@@ -101,5 +104,6 @@ class RandomMixSeq(EntrySeq):
                 await self.quiesce()
             if self.rng.random() < 0.3:
                 await self.cycles(self.rng.randint(0, 4))
+        resolver.cancel()
         await ctx.sink.configure(ready=1.0, b_delay=SHORT_B)
         await self.quiesce()
