@@ -122,6 +122,7 @@ class ImsModel:
         "_id",
         "_inflight",
         "_ip",
+        "_kc",
         "_m",
         "_msg_count",
         "_n",
@@ -129,6 +130,7 @@ class ImsModel:
         "_n_bdone",
         "_n_emitted",
         "_out",
+        "_own",
         "_releases",
         "_s_accepted",
         "_s_b",
@@ -214,6 +216,8 @@ class ImsModel:
         self._id = [0] * n
         self._ic = [_MASK] * n
         self._ip = [0] * n
+        self._own = _ALL_TABLES  # this model's table lists are its own (copy-on-write, `clone`)
+        self._kc: dict[str, _Key] = {}  # cached `state_key` parts of the table lists
         self._inflight.clear()
         self._n_emitted = self._n_accepted = self._n_bdone = 0
         self._releases = []
@@ -449,6 +453,18 @@ class ImsModel:
         self._s_slverr += 1
         return _SLVERR  # IMS-025
 
+    def _tab(self, ims: bool, part: int) -> list[int]:
+        """Table list `part` (_A, _D, _C, _P) of a table, to be written: copied first when a
+        clone shares it (copy-on-write), and its cached `state_key` part dropped."""
+        name = _TABLE_NAMES[ims][part]
+        bit = 1 << (4 * ims + part)
+        if not self._own & bit:
+            setattr(self, name, getattr(self, name)[:])
+            self._own |= bit
+        self._kc.pop(name, None)
+        lst: list[int] = getattr(self, name)
+        return lst
+
     def _write_entry(self, ims: bool, i: int, word: int, value: int, bm: int) -> None:
         if ims:
             a, d, c, p = self._ia, self._id, self._ic, self._ip
@@ -457,22 +473,22 @@ class ImsModel:
         if word == rm.WORD_ADDR_LO:  # IMS-022: addr_lo[1:0] reserved
             old = a[i]
             lo = ((old & ~bm) | (value & bm)) & _ADDR_LO_MASK
-            a[i] = (old & _LO_KEEP) | lo
+            self._tab(ims, _A)[i] = (old & _LO_KEEP) | lo
         elif word == rm.WORD_ADDR_HI:
             old = a[i]
             hi = ((old >> 32) & ~bm) | (value & bm)
-            a[i] = (hi << 32) | (old & _MASK32)
+            self._tab(ims, _A)[i] = (hi << 32) | (old & _MASK32)
         elif word == rm.WORD_DATA:
-            d[i] = (d[i] & ~bm) | (value & bm)
+            self._tab(ims, _D)[i] = (d[i] & ~bm) | (value & bm)
         else:
             old = c[i]
             new = ((old & ~bm) | (value & bm)) & (_I_CTL_WR if ims else _X_CTL_WR)
-            c[i] = new
+            self._tab(ims, _C)[i] = new
             # IMS-031: MASK 1 -> 0 on a pending entry of an open table sends one message with the
             # address/data after this write; a closed table keeps it pending (IMS-033).
             # IMS-036: MASK unchanged (or other words) sends nothing.
             if old & _MASK and not new & _MASK and p[i] and self._open(ims):
-                p[i] = 0
+                self._tab(ims, _P)[i] = 0
                 self._s_unmask += 1
                 self._emit(Message(a[i], d[i], ims, i, False, "unmask"))
 
@@ -501,6 +517,7 @@ class ImsModel:
             self._releases.extend((ims, i) for i, pend in enumerate(p) if pend and not c[i] & _MASK)
             return
         emit = self._emit
+        p = self._tab(ims, _P)
         for i, pend in enumerate(p):
             if pend and not c[i] & _MASK:
                 p[i] = 0
@@ -528,7 +545,7 @@ class ImsModel:
             a, d, c, p = self._xa, self._xd, self._xc, self._xp
         if not p[i] or c[i] & _MASK or not self._open(t):
             return False
-        p[i] = 0
+        self._tab(t, _P)[i] = 0
         self._s_flush += 1
         self._emit(Message(a[i], d[i], t, i, False, "flush"))
         return True
@@ -544,14 +561,12 @@ class ImsModel:
         new._releases = list(self._releases)
         new._evt_msgs = self._evt_msgs  # a cache of immutable values: safe to share
         new._s_err = dict(self._s_err)
-        new._xa = self._xa[:]
-        new._xd = self._xd[:]
-        new._xc = self._xc[:]
-        new._xp = self._xp[:]
-        new._ia = self._ia[:]
-        new._id = self._id[:]
-        new._ic = self._ic[:]
-        new._ip = self._ip[:]
+        # the table lists are shared until one side writes them (`_tab`), with their cached
+        # `state_key` parts: clones of a 2048-entry model cost what its scalars cost
+        for name in _ALL_TABLE_NAMES:
+            setattr(new, name, getattr(self, name))
+        new._own = self._own = 0
+        new._kc = dict(self._kc)
         return new
 
     def state_key(self) -> tuple[object, ...]:
@@ -570,15 +585,14 @@ class ImsModel:
             self._n_emitted - self._n_accepted,
             tuple((x.addr, x.data, x.ims, x.index, x.raise_) for x in self._inflight),
             tuple(self._releases),
-            tuple(self._xa),
-            tuple(self._xd),
-            tuple(self._xc),
-            tuple(self._xp),
-            tuple(self._ia),
-            tuple(self._id),
-            tuple(self._ic),
-            tuple(self._ip),
+            *(self._table_key(name) for name in _ALL_TABLE_NAMES),
         )
+
+    def _table_key(self, name: str) -> _Key:
+        key = self._kc.get(name)
+        if key is None:
+            key = self._kc[name] = _Key(getattr(self, name))
+        return key
 
     # ------------------------------------------------------------------ events (IMS-040..045)
     def event(self, ims: bool, handle: int, pasid: int | None = None) -> EventOutcome:
@@ -603,7 +617,7 @@ class ImsModel:
                 self._event_error(_E_PASID, True, handle, pasid)
                 return _O_PASID
             if c & _MASK:  # IMS-043
-                self._ip[handle] = 1
+                self._tab(True, _P)[handle] = 1
                 self._s_ev_pended += 1
                 return _PENDING
             self._s_ev_sent += 1  # IMS-044
@@ -618,7 +632,7 @@ class ImsModel:
             self._event_error(_E_MSIX_DIS, False, handle, pasid)
             return _O_MSIX_DIS
         if ctrl & _X_FM or self._xc[handle] & _MASK:  # IMS-043
-            self._xp[handle] = 1
+            self._tab(False, _P)[handle] = 1
             self._s_ev_pended += 1
             return _PENDING
         self._s_ev_sent += 1  # IMS-044
@@ -670,7 +684,7 @@ class ImsModel:
             self._s_raise_dropped += 1
             return
         if ctrl & _X_FM or self._xc[0] & _MASK:
-            self._xp[0] = 1
+            self._tab(False, _P)[0] = 1
             self._s_raise_pended += 1
             return
         self._s_raise_sent += 1
@@ -728,12 +742,33 @@ class ImsModel:
         return msg
 
 
+class _Key(tuple[int, ...]):
+    """A table list frozen for `ImsModel.state_key`, hashed once (clones share it)."""
+
+    def __hash__(self) -> int:
+        h: int | None = self.__dict__.get("h")
+        if h is None:
+            h = self.__dict__["h"] = tuple.__hash__(self)
+        return h
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+
+_A, _D, _C, _P = 0, 1, 2, 3  # parts of a table (`ImsModel._tab`)
+_TABLE_NAMES = {False: ("_xa", "_xd", "_xc", "_xp"), True: ("_ia", "_id", "_ic", "_ip")}
+_ALL_TABLE_NAMES = _TABLE_NAMES[False] + _TABLE_NAMES[True]
+_ALL_TABLES = 0xFF  # `ImsModel._own`: bit 4*ims + part
+
 _SCALAR_SLOTS = tuple(
     name
     for name in ImsModel.__slots__
     if name
     not in (
-        "_out", "_inflight", "_releases", "_evt_msgs", "_s_err",
+        "_out", "_inflight", "_releases", "_evt_msgs", "_s_err", "_own", "_kc",
         "_xa", "_xd", "_xc", "_xp", "_ia", "_id", "_ic", "_ip",
     )
 )  # fmt: skip
