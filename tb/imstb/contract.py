@@ -227,8 +227,14 @@ class _State:
     obs: tuple[tuple[int, int, str], ...] = ()  # (step id, data, resp) of applied reads/writes
     due: int = 0  # ready count when q[aw] became due
     trail: tuple[str, ...] = field(default=())  # last applied steps (for reports)
+    kc: tuple[object, ...] | None = None  # `key()`, cached; None after any field changed
 
     def key(self) -> tuple[object, ...]:
+        if self.kc is None:
+            self.kc = self._key()
+        return self.kc
+
+    def _key(self) -> tuple[object, ...]:
         return (
             self.model.state_key(),
             tuple(s.sid for s in self.pending),
@@ -488,6 +494,7 @@ class ContractChecker:
             add = tuple(new)
             for s in self.states:
                 s.pending = s.pending + add
+                s.kc = None
         for t in msgs:
             if type(t) is MsgAw:
                 assert isinstance(t, MsgAw)
@@ -500,6 +507,7 @@ class ContractChecker:
                 acc = Step(self._sid, "accept", k, k, w=frozenset((_MSGCOUNT,)))
                 for s in self.states:
                     s.pending = (*s.pending, acc)
+                    s.kc = None
                 self._force(acc, k, f"{t}")
             elif type(t) is MsgB:
                 assert isinstance(t, MsgB)
@@ -594,6 +602,7 @@ class ContractChecker:
         for s in out:
             if s.q[s.aw].addr == t.addr:
                 s.aw += 1
+                s.kc = None
                 self.messages += len(keep) == 0
                 s.due = self._ready
                 self._pop_done(s)
@@ -615,6 +624,7 @@ class ContractChecker:
         for s in out:
             if s.q[s.w].data == t.data:
                 s.w += 1
+                s.kc = None
                 self._pop_done(s)
                 keep.append(s)
         if not keep:
@@ -634,6 +644,7 @@ class ContractChecker:
             s.q = s.q[n:]
             s.aw -= n
             s.w -= n
+            s.kc = None
 
     def _on_b(self, k: int, t: MsgB) -> None:
         out: list[_State] = []
@@ -670,6 +681,7 @@ class ContractChecker:
             _, s_data, s_resp = obs[0]
             seen.add((s_data, s_resp))
             s.obs = tuple(o for o in s.obs if o[0] != st.sid)
+            s.kc = None
             if s_resp != resp:
                 continue
             if isinstance(r, RegRead) and s_data != data:
