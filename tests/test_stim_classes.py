@@ -173,3 +173,11 @@ def test_tally_lines_name_every_class() -> None:
     assert line.startswith("pasid classes: EQUAL 3 tried, 2 seen (sent 2)")
     assert all(c.name in line for c in PASID_CLASSES)
     assert "IMS FAR 1/0" in t.handle_line()
+
+
+@pytest.mark.parametrize("size", [1, 64])
+def test_pick_handle_class_out_of_range_share(size: int) -> None:
+    rng = random.Random(11)
+    n = 4000
+    out = sum(pick_handle_class(size, rng, p_out=0.25) not in IN_RANGE_CLASSES for _ in range(n))
+    assert 0.2 * n < out < 0.3 * n

@@ -234,8 +234,16 @@ def handle_for(
     return rm.HANDLE_MAX if rng.random() < 0.2 else rng.randint(size + 2, rm.HANDLE_MAX)
 
 
-def pick_handle_class(size: int, rng: random.Random, in_range_only: bool = False) -> HandleClass:
+def pick_handle_class(
+    size: int, rng: random.Random, in_range_only: bool = False, p_out: float | None = None
+) -> HandleClass:
+    """A handle class of a table of `size` by weight (in range 3 : out of range 1); with
+    `p_out`, out of range with that probability, then by weight within the region."""
     classes = handle_classes(size)
+    if p_out is not None and not in_range_only:
+        in_range_only = rng.random() >= p_out
+        if not in_range_only:
+            classes = tuple(c for c in classes if c not in IN_RANGE_CLASSES)
     if in_range_only:
         classes = tuple(c for c in classes if c in IN_RANGE_CLASSES)
     return rng.choices(classes, [_HANDLE_WEIGHTS[c] for c in classes])[0]
