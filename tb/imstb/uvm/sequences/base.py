@@ -367,7 +367,15 @@ class ImsSeq(uvm_sequence):
         size = self.ctx.size(ims)
         cls = handle_cls or pick_handle_class(size, self.rng)
         h = handle_for(cls, size, self.rng, in_range)
-        if ims and h < size:
+        return await self.pasid_event(ims, h, pasid_cls, wait=wait)
+
+    async def pasid_event(
+        self, ims: bool, h: int, pasid_cls: PasidClass | None = None, *, wait: bool = False
+    ) -> EvtItem:
+        """An event on (ims, h) whose PASID fields, for an in-range IMS entry, are of class
+        `pasid_cls` when the entry has PASID_EN = 1 (else one picked by weight) against its
+        control word as the model has it; random fields otherwise."""
+        if ims and h < self.ctx.n:
             ctl = self.ctx.model.entry_ctrl(True, h)
             if pasid_cls is not None and ctl & PASID_EN:
                 pick = PasidPick(pasid_cls, *pasid_for(pasid_cls, ctl, self.rng))
