@@ -13,6 +13,12 @@ bin: two steps never share an edge (IMS-081, checked by the monitor).
 Sources: the model's step records (`ProbedModel`: outcomes, mask transitions, flushes, PASID
 cases, error log, B responses), the event monitor (back-to-back runs; race distances with the
 register monitor's writes) and the sink monitor (backpressure level of each accepted message).
+The classes of `imstb.stim_classes` are sampled from what was observed, never from what a
+sequence aimed at: `cg_pasid_class` pairs each monitored IMS event (its evt_pasid bits, also
+while evt_pasid_valid = 0) with the model's step of it (the control word the event found, the
+outcome); `cg_handle_class` is the step's handle and outcome; `cg_strobe` the monitored WSTRB of
+each OKAY table write; `cg_pba_high` each OKAY PBA read whose data has a pending bit;
+`cg_open_both` the flush messages of a CTRL write that opened both tables.
 
 The tree is rebuilt empty for every test (`ImsCoverage.setup`) and exported when the test passes,
 as YAML (the format cocotb-coverage's merge reads) to
