@@ -34,7 +34,17 @@ __all__ = ["EventClassSeq", "OpenBothSeq", "StrobeSeq"]
 _EN_CLASSES = tuple(c for c in PASID_CLASSES if c is not PasidClass.NO_PASID_EN)
 
 
-class EventClassSeq(EntrySeq):
+class _ClassSeq(EntrySeq):
+    async def _settled(self) -> None:
+        """Every queued event taken and in effect before the next write: a read answered after
+        the events' handshakes bounds their windows (IMS-101 c). These sequences are about the
+        classes each event meets, not about races (ims_race_test, the fuzz and the random mix
+        are)."""
+        await self.ctx.harness.evt.drain()
+        await self.ctx.reg.read(rm.CTRL.offset)
+
+
+class EventClassSeq(_ClassSeq):
     """Each handle class x table state x entry state, each PASID class on each IMS target."""
 
     async def body(self) -> None:
@@ -48,10 +58,11 @@ class EventClassSeq(EntrySeq):
                 await self.program(ims, i, reg_layer=False)
         await ctx.harness.master.drain()
         for ctrl in (X_EN | I_EN, X_EN | X_FM | I_EN, 0):  # open; MSI-X function-masked; off
+            await self._settled()
             await self.ctrl_write(ctrl)
             for masked in (False, True):
                 for pasid_en in (True, False):
-                    await ctx.harness.evt.drain()  # the entry state below is what they meet
+                    await self._settled()  # the entry state below is what they meet
                     for ims in (False, True):
                         for i in targets[ims]:
                             value = MASK * masked
@@ -98,7 +109,7 @@ class StrobeSeq(EntrySeq):
         await self.quiesce()
 
 
-class OpenBothSeq(EntrySeq):
+class OpenBothSeq(_ClassSeq):
     """One CTRL write opens both tables from closed, with pending unmasked entries in both, in
     MSI-X only, in IMS only and in none (shuffled); every PBA word is read before it."""
 
@@ -119,7 +130,7 @@ class OpenBothSeq(EntrySeq):
             for ims in (False, True):
                 for i in pend[ims]:
                     await self.event(ims, i)
-            await ctx.harness.evt.drain()
+            await self._settled()
             await self.ctrl_write(0)  # both closed; pending bits stay (IMS-033)
             for i in pend[True]:  # unmask while closed: stays pending (IMS-031)
                 await self.set_ctrl_word(True, i, 0, wait=False)
