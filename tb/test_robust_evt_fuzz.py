@@ -29,8 +29,9 @@ from imstb.robust.evt_fuzz import run_evt_fuzz
 
 @cocotb.test(timeout_time=limit_us(400), timeout_unit="us")
 async def ims_evt_fuzz_test(dut: object) -> None:
-    """IMS-033, IMS-040..045, IMS-050..052: random events on both tables (out-of-range handles,
-    random PASIDs, disabled tables, masked entries) racing random CTRL/mask/PASID writes; the
+    """IMS-033, IMS-040..045, IMS-050..052: events on both tables with handles and PASID fields
+    picked by class (imstb.stim_classes; disabled tables, masked entries) racing random
+    CTRL/mask/PASID writes; a per-class tally ends the log; the
     forbidden attempts are counted against the messages the DUT sent: none may be delivered.
     The scoreboard is not strict here, so a broken DUT still gets its counters reported."""
     env = ImsEnv(
