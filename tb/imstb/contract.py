@@ -819,13 +819,15 @@ class ContractChecker:
         now: int,
         out: dict[Any, _State],
         only: set[int] | None = None,
+        fresh: int | None = None,
     ) -> None:
-        """Every state reachable from s by applying eligible steps (of `only`, if given),
-        stopping at the first that meets `goal` on each path; those go into `out`
-        (deduplicated)."""
+        """Every state reachable from s by applying eligible steps (of `only`, if given, and
+        every step made at or after sid `fresh`, default: made during this search), stopping at
+        the first that meets `goal` on each path; those go into `out` (deduplicated)."""
         stack = [s]
         visited: set[Any] = set()
-        fresh = self._sid + 1
+        if fresh is None:
+            fresh = self._sid + 1
         while stack:
             cur = stack.pop()
             if goal(cur):
@@ -858,12 +860,16 @@ class ContractChecker:
         seeds: Callable[[_State], list[Step]] | None = None,
     ) -> list[_State]:
         out: dict[Any, _State] = {}
+        # Steps made while explaining (an opening write's releases) are open in every state's
+        # search: the search of the first state makes them, later states reuse them
+        # (`_releases`), and their sids are not in a closure taken before they existed.
+        fresh = self._sid + 1
         for s in self.states:
             if goal(s):
                 out[id(s)] = s
             else:
                 only = self._closure(s, seeds(s), now) if seeds is not None else None
-                self._search(s, goal, now, out, only)
+                self._search(s, goal, now, out, only, fresh)
         return list(out.values())
 
     def _force(self, st: Step, now: int, why: str) -> None:
