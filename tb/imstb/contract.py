@@ -662,7 +662,7 @@ class ContractChecker:
     def _compare(self, st: Step, r: RegWrite | RegRead, resp: str, data: int | None) -> None:
         keep: list[_State] = []
         seen: set[tuple[int, str]] = set()
-        early: list[_State] = []  # a release's B shown before its messages' B's (IMS-107)
+        early: list[int] = []  # a release's B shown while this many B's are missing (IMS-107)
         for s in self.states:
             obs = [o for o in s.obs if o[0] == st.sid]
             if not obs:
@@ -675,14 +675,13 @@ class ContractChecker:
             if isinstance(r, RegRead) and s_data != data:
                 continue
             if isinstance(r, RegWrite) and s_data > s.model.b_answered:
-                early.append(s)
+                early.append(s_data - s.model.b_answered)
                 continue
             keep.append(s)
-        if not keep and early:
-            s0 = early[0]
+        if not keep and early and isinstance(r, RegWrite):
             self._fail(
                 f"contract: HANDLE_RELEASE {r} shows its B @{r.bv_edge or r.b_edge} while "
-                f"{s_data - s0.model.b_answered} B response(s) up to the last message of that "
+                f"{min(early)} B response(s) up to the last message of that "
                 f"entry emitted before the release are still missing, in every allowed order "
                 f"(C-HOLD; IMS-107)"
             )
@@ -767,9 +766,9 @@ class ContractChecker:
             resp = model.write(off, t.data, t.strb)
             held = 0  # IMS-107: B count the B of a release waits for (0: none)
             if off == _REL_OFF and resp == "OKAY" and t.strb:
-                r = model.last_release
-                assert r is not None
-                held = r.b_done + r.wait
+                rw = model.last_release
+                assert rw is not None
+                held = rw.b_done + rw.wait
             obs = (*obs, (st.sid, held, resp))
             # C-FLUSH: a flush ends when its table closes; its release steps still pending are
             # dropped (the table sends nothing after the closing write, and reopening it starts
