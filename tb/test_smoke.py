@@ -501,7 +501,7 @@ async def error_interrupt(dut: object) -> None:
     """IMS-060..063: a latched error with ERR_INT_ENABLE raises MSI-X vector 0 right after it;
     overflow raises nothing; a masked vector 0 pends; MSIX_ENABLE = 0 drops the raise silently;
     a failed B of a raise message is not logged, but a failed vector-0 message sent later by
-    unmask is (IMS-062)."""
+    unmask is (IMS-062), and so is a failed event message right after a raise (IMS-053)."""
     env = ImsEnv(dut)
     await env.start()
     n = env.n
@@ -531,6 +531,19 @@ async def error_interrupt(dut: object) -> None:
     await read_err(env)
     await read_pba(env, False)
     await env.write(ERR_STATUS, ERR_VALID)
+    # an event's message right after a raise message is an ordinary one again: its failure is
+    # logged (IMS-053) and raises (a design that kept the raise flag of the previous message
+    # would ignore it as a failed raise)
+    await program(env, True, 0, mask=False)
+    await env.settle()
+    await env.event(True, n)  # latch -> raise (OKAY)
+    await env.settle()
+    await env.write(ERR_STATUS, ERR_VALID | ERR_OVERFLOW)
+    env.sink.inject(["SLVERR"])
+    await env.event(True, 0)  # IMS[0]'s message fails: MSG_WRITE_FAILED latched, raise
+    await env.settle()
+    await read_err(env)
+    await env.write(ERR_STATUS, ERR_VALID)
     # MSIX_ENABLE = 0: the raise is dropped silently (no error, no pending bit)
     await env.write(CTRL, CTRL_IMS_ENABLE | CTRL_ERR_INT_ENABLE)
     await env.event(True, n)
@@ -540,7 +553,7 @@ async def error_interrupt(dut: object) -> None:
     await read_regs(env)
     st = env.model.stats
     assert st["raise_messages"] >= 3 and st["raise_pended"] == 1 and st["raise_dropped"] == 1
-    assert st["b_errors_ignored"] == 1 and st["error_msg_write_failed"] == 1
+    assert st["b_errors_ignored"] == 1 and st["error_msg_write_failed"] == 2
     await env.finish()
 
 

@@ -66,7 +66,8 @@ def configure(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--analysis",
         type=Path,
-        help="survivor analysis (default: docs/mutation_analysis.hjson for rtl/, none for --rtl)",
+        help="survivor analysis (default: docs/mutation_analysis.hjson for rtl/; for --rtl "
+        "FILE.f, mutation_analysis.hjson beside FILE.f if there is one)",
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("-j", "--jobs", type=int, default=2)
@@ -111,6 +112,9 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     analysis_path = args.analysis
     if analysis_path is None and args.rtl is None:
         analysis_path = root / "docs" / "mutation_analysis.hjson"
+    elif analysis_path is None:  # another implementation: its analysis sits beside its .f
+        beside = Path(args.rtl).resolve().parent / "mutation_analysis.hjson"
+        analysis_path = beside if beside.is_file() else None
     if analysis_path is not None:  # the repository's analysis names mutants of rtl/ only
         stale = stale_analysis(analysis_path, rtl_dir)
         for mid, why in stale.items():
