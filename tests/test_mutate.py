@@ -94,6 +94,14 @@ def test_survivor_analysis_matches_the_rtl() -> None:
     assert len(mutate.load_analysis(path)) >= 10
 
 
+def test_fsm_survivor_analysis_matches_its_rtl() -> None:
+    """impl/fsm's analysis (beside its .f, the default for `ims mutate --rtl`) is current."""
+    fsm = sim.project_root() / "impl" / "fsm"
+    path = fsm / "mutation_analysis.hjson"
+    assert mutate.stale_analysis(path, fsm) == {}
+    assert len(mutate.load_analysis(path)) >= 5
+
+
 def test_stale_survivor_analysis_is_reported(tmp_path: Path) -> None:
     """An entry whose line changed, one whose id names no mutant, and one without `code`."""
     (tmp_path / "a.v").write_text("assign x = a && b;\nassign y = c || d;\nassign z = e && f;\n")
