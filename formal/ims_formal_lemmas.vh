@@ -164,4 +164,21 @@
             assert({1'b0, x_credit} == x_due);                              // L-CREDIT
         end
     end
+`ifdef IMS_FORMAL_FORBID_PASID
+    // ---------------------------------------------------------------- P-PASID lemmas
+    // With the lemmas above (L-CREDIT: every message of X in flight is owed by a credit),
+    // P-PASID follows from "X never gets a credit": the shadow never has X pending, since
+    // every event to X fails its PASID check. L-PASID states why, in the shadow: X's
+    // PASID_EN is 1 once written, and its PASID bit J is C once that byte is written (0
+    // before). L-PEND and L-SH carry this to the DUT's table word and flag bit, the 2-step
+    // window of ind -F 2 carries the event's PASID from the input to s1_wdata[31:12].
+    always @(posedge clk) begin
+        if (f_past_valid) begin
+            assert(!x_pen_set || x_sh_pen);                                 // L-PASID
+            assert(x_sh_pasid[f_j] == (x_j_set && f_c));                    // L-PASID
+            assert(!sh_pend[f_x]);                                          // L-PASID
+            assert(x_credit == 3'd0);                                       // L-PASID
+        end
+    end
+`endif
 `endif

@@ -153,10 +153,21 @@ JOBS: dict[str, FormalJob] = {
         FormalJob(
             "pasid",
             # X pinned to IMS entry 0: with X free as well, PDR stalled at frame 4 (docs/formal.md)
-            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID", "IMS_FORMAL_XFIX=2"),
+            # The event's PASID shares the write-data register and comparator with control
+            # writes (RTL 1385dc4); PDR then stalls (frame 8), so: 2-induction with the
+            # P-EPISODE lemmas plus L-PASID (formal/ims_formal_lemmas.vh, docs/formal.md)
+            (
+                "IMS_FORMAL_X",
+                "IMS_FORMAL_FORBID_PASID",
+                "IMS_FORMAL_XFIX=2",
+                "IMS_FORMAL_EPISODE_LEMMAS",
+            ),
             ("P-PASID",),
             "no message from IMS entry 0 while its events all carry no PASID or one that "
             "differs in a (free) bit",
+            probes=EPISODE_PROBES,
+            early_asserts=True,
+            kind=2,
         ),
         FormalJob(
             "invalid",
