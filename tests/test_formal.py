@@ -127,7 +127,7 @@ def test_pdr_proves_every_default_job_for_every_depth(
     """The default pdr jobs (message safety of a masked entry, of a PASID mismatch and of invalid
     handles, one message per pending episode, the AXI handshakes on both ports, reset): each
     proved for every depth, by PDR's inductive invariant or, for the k-induction jobs
-    (episode), by ABC's `ind` after a base case of KIND_BMC frames from reset."""
+    (episode, pasid), by ABC's `ind` and a base case of KIND_BASE frames from reset."""
     _need_tools()
     rc = formal.main(
         ["--jobs", ",".join(PDR_JOBS), "-j", "2", "--timeout", "900", "--out", str(tmp_path)]
@@ -140,7 +140,7 @@ def test_pdr_proves_every_default_job_for_every_depth(
         assert row and " PASS " in row[0] and " all " in row[0], (name, out)
         if formal.JOBS[name].kind:
             k = formal.JOBS[name].kind
-            base = f"base case bmc3 to frame {formal.KIND_BMC}"
+            base = f"base case bmc3 to frame {formal.KIND_BASE}"
             assert f"proved for every depth: {k}-induction (ABC ind), {base}" in row[0], row
         else:
             assert "proved for every depth: PDR inductive invariant of" in row[0], row
@@ -237,6 +237,8 @@ RULE_MUTANTS = {
     "reset": ("ims_axil_slave.v", "        if (!rst_n) begin", "drop_not"),
     # IMS-070: message WVALID while no message is queued, dropped again without WREADY
     "maxi": ("ims_msg_out.v", "wire w_pending  =", "ne_to_eq"),
+    # IMS-040: the shared PASID compare (event PASID in s1_wdata) says "equal" on a mismatch
+    "pasid": ("ims_core.v", "pasid_ne       = (merged[31:12]", "ne_to_eq"),
     # IMS-032/034: an unmask that sends the pending message no longer clears the pending bit
     "episode": (
         "ims_core.v",

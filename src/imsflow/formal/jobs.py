@@ -7,7 +7,10 @@ from pathlib import Path
 
 DEFAULT_DEPTH = 12  # BMC steps incl. the reset step 0 (see docs/formal.md for runtimes)
 DEFAULT_TIMEOUT = 1200.0
-KIND_BMC = 20  # bmc3 frames of the base case of a k-induction job (FormalJob.kind)
+KIND_BMC = 20  # bmc3 frames of a k-induction job whose inductive step fails (counterexamples)
+# bmc3 frames of the base case once `ind -F k` has proved the step (sound from k frames on; a
+# deeper bmc3 could then find nothing): past step 8, the first message of a fresh entry
+KIND_BASE = 10
 YOSYS_TIMEOUT = 300.0
 SOLVERS = ("z3", "boolector", "yices", "bitwuzla")
 ENGINES = ("pdr", "bmc")
@@ -72,8 +75,9 @@ class FormalJob:
     # instead of through the activation flip-flop Yosys adds; the prover then sees lemmas about
     # the current state, which is what makes them strengthen the invariant
     early_asserts: bool = False
-    # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: bmc3 from reset
-    # to KIND_BMC frames (base case, and counterexamples), then `ind -F k` (inductive step).
+    # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: `ind -F k`
+    # (inductive step), then bmc3 from reset: KIND_BASE frames (the base case) when the step is
+    # proved, else KIND_BMC frames (the search for the counterexample).
     # For assertion sets that are k-inductive but not compact as clauses (PDR stalls on them)
     kind: int = 0
 
