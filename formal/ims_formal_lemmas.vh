@@ -1,4 +1,5 @@
-// ims_formal_lemmas.vh: strengthening lemmas of P-EPISODE (IMS_FORMAL_X + IMS_FORMAL_EPISODE_LEMMAS).
+// ims_formal_lemmas.vh: strengthening lemmas of P-EPISODE and P-PASID (IMS_FORMAL_X +
+// IMS_FORMAL_EPISODE_LEMMAS; the L-PASID block also needs IMS_FORMAL_FORBID_PASID).
 // Included by formal/ims_formal_tb.v inside `ifdef FORMAL, in the scope of module
 // ims_formal_tb (no module of its own): it names the wrapper's ports, the DUT's outputs and
 // the wires of the files included before it. See formal/ims_formal_tb.v for the order.
