@@ -1,4 +1,5 @@
-// ims_formal_lemmas.vh: strengthening lemmas of P-EPISODE (IMS_FORMAL_X + IMS_FORMAL_EPISODE_LEMMAS).
+// ims_formal_lemmas.vh: strengthening lemmas of P-EPISODE and P-PASID (IMS_FORMAL_X +
+// IMS_FORMAL_EPISODE_LEMMAS; the L-PASID block also needs IMS_FORMAL_FORBID_PASID).
 // Included by formal/ims_formal_tb.v inside `ifdef FORMAL, in the scope of module
 // ims_formal_tb (no module of its own): it names the wrapper's ports, the DUT's outputs and
 // the wires of the files included before it. See formal/ims_formal_tb.v for the order.
@@ -164,4 +165,21 @@
             assert({1'b0, x_credit} == x_due);                              // L-CREDIT
         end
     end
+`ifdef IMS_FORMAL_FORBID_PASID
+    // ---------------------------------------------------------------- P-PASID lemmas
+    // With the lemmas above (L-CREDIT: every message of X in flight is owed by a credit),
+    // P-PASID follows from "X never gets a credit": the shadow never has X pending, since
+    // every event to X fails its PASID check. L-PASID states why, in the shadow: X's
+    // PASID_EN is 1 once written, and its PASID bit J is C once that byte is written (0
+    // before). L-PEND and L-SH carry this to the DUT's table word and flag bit, the 2-step
+    // window of ind -F 2 carries the event's PASID from the input to s1_wdata[31:12].
+    always @(posedge clk) begin
+        if (f_past_valid) begin
+            assert(!x_pen_set || x_sh_pen);                                 // L-PASID
+            assert(x_sh_pasid[f_j] == (x_j_set && f_c));                    // L-PASID
+            assert(!sh_pend[f_x]);                                          // L-PASID
+            assert(x_credit == 3'd0);                                       // L-PASID
+        end
+    end
+`endif
 `endif

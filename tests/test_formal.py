@@ -127,7 +127,7 @@ def test_pdr_proves_every_default_job_for_every_depth(
     """The default pdr jobs (message safety of a masked entry, of a PASID mismatch and of invalid
     handles, one message per pending episode, the AXI handshakes on both ports, reset): each
     proved for every depth, by PDR's inductive invariant or, for the k-induction jobs
-    (episode), by ABC's `ind` after a base case of KIND_BMC frames from reset."""
+    (episode, pasid), by ABC's `ind` and a base case of KIND_BASE frames from reset."""
     _need_tools()
     rc = formal.main(
         ["--jobs", ",".join(PDR_JOBS), "-j", "2", "--timeout", "900", "--out", str(tmp_path)]
@@ -140,7 +140,7 @@ def test_pdr_proves_every_default_job_for_every_depth(
         assert row and " PASS " in row[0] and " all " in row[0], (name, out)
         if formal.JOBS[name].kind:
             k = formal.JOBS[name].kind
-            base = f"base case bmc3 to frame {formal.KIND_BMC}"
+            base = f"base case bmc3 to frame {formal.KIND_BASE}"
             assert f"proved for every depth: {k}-induction (ABC ind), {base}" in row[0], row
         else:
             assert "proved for every depth: PDR inductive invariant of" in row[0], row
@@ -213,16 +213,19 @@ def test_broken_mask_rule_gives_a_counterexample(tmp_path: Path) -> None:
 
 
 def _mutant_on(file: str, fragment: str, op: str) -> mutate.Mutant:
-    """The one mutant `op` of the RTL line that holds `fragment` (found by text, not by line
-    number, so an edit elsewhere in the file does not move it)."""
+    """The one mutant `op` on the RTL line that holds `fragment` (found by text, not by line
+    number, so an edit elsewhere in the file does not move it); within the fragment when the
+    fragment holds one, so that more operators of that kind on the line do not make it ambiguous."""
     lines = (RTL / file).read_text().splitlines()
     hits = [no for no, line in enumerate(lines, start=1) if fragment in line]
     assert len(hits) == 1, f"{file}: {fragment!r} on lines {hits}: update this test"
-    found = [
+    start = lines[hits[0] - 1].index(fragment)
+    on_line = [
         m
         for m in mutate.enumerate_mutants(RTL)
         if m.file == file and m.line == hits[0] and m.op == op
     ]
+    found = [m for m in on_line if start <= m.col < start + len(fragment)] or on_line
     assert len(found) == 1, f"{file}:{hits[0]}: {len(found)} {op} mutants: update this test"
     return found[0]
 
@@ -232,11 +235,13 @@ RULE_MUTANTS = {
     # IMS-042/044: an MSI-X handle beyond the table is no longer an error
     "invalid": ("ims_core.v", "            if (!s1_inr) begin", "drop_not"),
     # IMS-014: a register write is accepted while its B is still waiting (one B is lost)
-    "axi": ("ims_axil_slave.v", "assign wr_req  =", "drop_not"),
+    "axi": ("ims_axil_slave.v", "(!s_axil_bvalid || s_axil_bready)", "drop_not"),
     # IMS-010: the slave's response registers are loaded instead of cleared in reset
     "reset": ("ims_axil_slave.v", "        if (!rst_n) begin", "drop_not"),
     # IMS-070: message WVALID while no message is queued, dropped again without WREADY
     "maxi": ("ims_msg_out.v", "wire w_pending  =", "ne_to_eq"),
+    # IMS-040: the shared PASID compare (event PASID in s1_wdata) says "equal" on a mismatch
+    "pasid": ("ims_core.v", "pasid_ne       = (merged[31:12]", "ne_to_eq"),
     # IMS-032/034: an unmask that sends the pending message no longer clears the pending bit
     "episode": (
         "ims_core.v",

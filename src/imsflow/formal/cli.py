@@ -6,10 +6,11 @@ Each property set ("job") of formal/ims_formal_tb.v is checked by one of two eng
   flip-flops, uninitialised flip-flops start free, assumptions folded into the properties) and
   ABC's `pdr` (IC3, `yosys-abc` from Debian's yosys package) proves the set for every depth with
   an inductive invariant, or finds a counterexample, which yosys-smtbmc replays from reset to
-  name the failing assertion and write the VCD trace. A job with `kind = k` (episode) is proved
-  by k-induction in ABC on the same model instead: `bmc3` from reset to KIND_BMC frames (base
-  case and counterexamples), then `ind -F k`; its strengthening lemmas name DUT internals that
-  the job's `probes` connect after `flatten`.
+  name the failing assertion and write the VCD trace. A job with `kind = k` (episode, pasid) is
+  proved by k-induction in ABC on the same model instead: `ind -F k` (the inductive step), then
+  `bmc3` from reset, KIND_BASE frames (the base case) when the step is proved, else KIND_BMC
+  frames (the counterexample); its strengthening lemmas name DUT internals that the job's
+  `probes` connect after `flatten`.
 * bmc: Yosys compiles the wrapper to SMT-LIB (flatten, the message queue's small register files
   mapped to flip-flops, the entry RAMs kept as SMT arrays) and `yosys-smtbmc` with z3 checks
   DEPTH steps after the reset step (step 0 has rst_n = 0), plus k-induction for the jobs that

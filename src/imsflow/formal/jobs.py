@@ -7,7 +7,10 @@ from pathlib import Path
 
 DEFAULT_DEPTH = 12  # BMC steps incl. the reset step 0 (see docs/formal.md for runtimes)
 DEFAULT_TIMEOUT = 1200.0
-KIND_BMC = 20  # bmc3 frames of the base case of a k-induction job (FormalJob.kind)
+KIND_BMC = 20  # bmc3 frames of a k-induction job whose inductive step fails (counterexamples)
+# bmc3 frames of the base case once `ind -F k` has proved the step (sound from k frames on; a
+# deeper bmc3 could then find nothing): past step 8, the first message of a fresh entry
+KIND_BASE = 10
 YOSYS_TIMEOUT = 300.0
 SOLVERS = ("z3", "boolector", "yices", "bitwuzla")
 ENGINES = ("pdr", "bmc")
@@ -72,8 +75,9 @@ class FormalJob:
     # instead of through the activation flip-flop Yosys adds; the prover then sees lemmas about
     # the current state, which is what makes them strengthen the invariant
     early_asserts: bool = False
-    # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: bmc3 from reset
-    # to KIND_BMC frames (base case, and counterexamples), then `ind -F k` (inductive step).
+    # k > 0: the pdr engine proves the job by k-induction in ABC instead of PDR: `ind -F k`
+    # (inductive step), then bmc3 from reset: KIND_BASE frames (the base case) when the step is
+    # proved, else KIND_BMC frames (the search for the counterexample).
     # For assertion sets that are k-inductive but not compact as clauses (PDR stalls on them)
     kind: int = 0
 
@@ -153,10 +157,21 @@ JOBS: dict[str, FormalJob] = {
         FormalJob(
             "pasid",
             # X pinned to IMS entry 0: with X free as well, PDR stalled at frame 4 (docs/formal.md)
-            ("IMS_FORMAL_X", "IMS_FORMAL_FORBID_PASID", "IMS_FORMAL_XFIX=2"),
+            # The event's PASID shares the write-data register and comparator with control
+            # writes (RTL 1385dc4); PDR then stalls (frame 8), so: 2-induction with the
+            # P-EPISODE lemmas plus L-PASID (formal/ims_formal_lemmas.vh, docs/formal.md)
+            (
+                "IMS_FORMAL_X",
+                "IMS_FORMAL_FORBID_PASID",
+                "IMS_FORMAL_XFIX=2",
+                "IMS_FORMAL_EPISODE_LEMMAS",
+            ),
             ("P-PASID",),
             "no message from IMS entry 0 while its events all carry no PASID or one that "
             "differs in a (free) bit",
+            probes=EPISODE_PROBES,
+            early_asserts=True,
+            kind=2,
         ),
         FormalJob(
             "invalid",

@@ -15,6 +15,7 @@ from imsflow.formal.jobs import (
     DEFAULT_DEPTH,
     DEFAULT_TIMEOUT,
     ENGINES,
+    KIND_BASE,
     KIND_BMC,
     WRAPPER,
     YOSYS_TIMEOUT,
@@ -109,18 +110,28 @@ def _run_pdr(
     # fold: the assumptions (AIGER invariant constraints) become part of every property, so a
     # counterexample is a trace on which every assumption holds up to the failing step
     script = f"read_aiger {aig}; fold; strash; scleanup; pdr -v -T {int(left)}"
+    log, ilog = out_dir / "pdr.log", out_dir / "ind.log"
     if job.kind:
-        # one output (ind needs it); the base case bmc3 is deeper than k so that it also finds
-        # the counterexamples of a mutant
-        script = (
-            f"read_aiger {aig}; fold; orpos; strash; scleanup; "
-            f"bmc3 -F {max(KIND_BMC, job.kind + 1)} -T {int(left)}; "
-            f"ind -F {job.kind} -T {int(left)}"
+        # the inductive step first (seconds). Once it is proved, the base case needs k frames
+        # from reset: bmc3 checks KIND_BASE; a deeper bmc3 could find nothing. When it is not
+        # proved, bmc3 searches KIND_BMC frames for the counterexample (a mutant's). One output
+        # (ind needs it).
+        load = f"read_aiger {aig}; fold; orpos; strash; scleanup"
+        rc = _run(
+            ["yosys-abc", "-c", f"{load}; ind -F {job.kind} -T {int(left)}"],
+            ilog,
+            left + 10,
+            out_dir,
         )
-    log = out_dir / "pdr.log"
+        step_ok = rc == 0 and "Networks are equivalent" in ilog.read_text(errors="replace")
+        frames = max(KIND_BASE if step_ok else KIND_BMC, job.kind + 1)
+        left = max(timeout - (time.monotonic() - t0), 1.0)
+        script = f"{load}; bmc3 -F {frames} -T {int(left)}"
     rc = _run(["yosys-abc", "-c", script], log, left + 10, out_dir)
     res.log = log
     text = log.read_text(errors="replace")
+    if job.kind:
+        text += "\n" + ilog.read_text(errors="replace")
     status, frame, output, inv = parse_pdr(text)
     if job.kind and status == "UNKNOWN":
         base = re.search(r"No output asserted in (\d+) frames", text)
