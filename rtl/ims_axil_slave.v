@@ -3,6 +3,8 @@
 // WREADY together in the cycle the core takes it: the write's commit edge (IMS-012).
 // A read is offered when the R slot will be free; its data comes from the core one
 // clock after the AR handshake. One B and one R response at most (IMS-014).
+// b_hold hides a taken B (BVALID 0) while a HANDLE_RELEASE waits for its messages' B's
+// (IMS-107, IMS-087); no new write is taken meanwhile. b_hold is 1 only while a B is taken.
 //
 // Tools depend on internal names of this file (mutants named by source text in tests/,
 // docs/mutation_analysis.hjson): see docs/rtl-internals.md before renaming or moving a line.
@@ -22,7 +24,7 @@ module ims_axil_slave (
     input  wire        s_axil_wvalid,
     output wire        s_axil_wready,
     output reg  [1:0]  s_axil_bresp,
-    output reg         s_axil_bvalid,
+    output wire        s_axil_bvalid,
     input  wire        s_axil_bready,
     input  wire [15:0] s_axil_araddr,
     input  wire [2:0]  s_axil_arprot,
@@ -46,13 +48,16 @@ module ims_axil_slave (
     input  wire        rd_busy,       // a granted read is in the core's second stage
     input  wire        rd_done,       // its data is valid this cycle
     input  wire [31:0] rd_data,
-    input  wire        rd_slverr
+    input  wire        rd_slverr,
+    input  wire        b_hold         // the B taken is a release's, not to be shown yet
 );
 
     // AXI4-Lite response codes
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10;
 
-    assign wr_req  = s_axil_awvalid && s_axil_wvalid && (!s_axil_bvalid || s_axil_bready);
+    reg    b_taken;   // a B response is waiting (shown unless b_hold)
+    assign s_axil_bvalid = b_taken && !b_hold;
+    assign wr_req  = s_axil_awvalid && s_axil_wvalid && (!s_axil_bvalid || s_axil_bready) && !b_hold;
     assign wr_addr = s_axil_awaddr[15:2];
     assign wr_data = s_axil_wdata;
     assign wr_strb = s_axil_wstrb;
@@ -69,17 +74,17 @@ module ims_axil_slave (
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            s_axil_bvalid <= 1'b0;
+            b_taken       <= 1'b0;
             s_axil_bresp  <= RESP_OKAY;
             s_axil_rvalid <= 1'b0;
             s_axil_rresp  <= RESP_OKAY;
             s_axil_rdata  <= 32'd0;
         end else begin
             if (wr_grant) begin
-                s_axil_bvalid <= 1'b1;
+                b_taken       <= 1'b1;
                 s_axil_bresp  <= wr_slverr ? RESP_SLVERR : RESP_OKAY;
-            end else if (s_axil_bready) begin
-                s_axil_bvalid <= 1'b0;
+            end else if (s_axil_bvalid && s_axil_bready) begin
+                b_taken       <= 1'b0;
             end
             if (rd_done) begin
                 s_axil_rvalid <= 1'b1;

@@ -68,7 +68,11 @@ module ims_core #(
     input  wire        berr_ims,
     output wire        berr_take,
 
-    input  wire [31:0] msg_count
+    input  wire [31:0] msg_count,
+
+    // ---------------------------------------------------------------- HANDLE_RELEASE (IMS-039, IMS-107)
+    output wire        rel_step,      // an in-range release is in stage 1: its B waits (ims_msg_out)
+    input  wire        rel_hold       // its B is held: no event is taken meanwhile (IMS-087)
 );
 
     // ------------------------------------------------------------------ parameter checks
@@ -126,10 +130,11 @@ module ims_core #(
     localparam [2:0] RGN_REGS = 3'd0, RGN_MSIX_TAB = 3'd1, RGN_MSIX_PBA = 3'd2, RGN_IMS_PBA = 3'd3;
     // register byte offsets: last mapped register, the one hole below it
     localparam [11:0] REG_LAST_OFFSET = 12'h020, REG_HOLE_OFFSET = 12'h00C;
+    localparam [15:0] REG_REL_ADDR    = 16'h0038;   // HANDLE_RELEASE (IMS-028), alone above the rest
     // register indices (byte offset [5:2])
     localparam [3:0] REG_ID = 4'd0, REG_CAP = 4'd1, REG_CTRL = 4'd2, REG_ERR_STATUS = 4'd4,
                      REG_ERR_INFO = 4'd5, REG_ERR_PASID = 4'd6, REG_ERR_COUNT = 4'd7,
-                     REG_MSG_COUNT = 4'd8;
+                     REG_MSG_COUNT = 4'd8, REG_RELEASE = 4'd14;
     // dwords of a table entry (byte offset [3:2])
     localparam [1:0] DW_ADDR_LO = 2'd0, DW_ADDR_HI = 2'd1, DW_DATA = 2'd2, DW_CTRL = 2'd3;
     // round-robin: the last of write / read / event granted
@@ -180,7 +185,8 @@ module ims_core #(
     wire         s1_half = s1_reg[0];     // PBA dword
     wire [10:0]  s1_index = s1_handle[10:0];
     reg          s1_pv;
-    reg  [19:0]  s1_pasid;
+    // s1_wdata[31:12] carries evt_pasid for an event (no separate register): one PASID compare
+    // serves the event check (IMS-040) and the owner-change check of a write (IMS-038)
 
     wire         s1_hold;
     wire         s1_push;
@@ -203,7 +209,7 @@ module ims_core #(
 
     wire req_w = wr_req && msg_room;
     wire req_r = rd_req;
-    wire req_e = evt_valid && msg_room;
+    wire req_e = evt_valid && msg_room && !rel_hold;
 
     wire pick_w = req_w && (rr_last == RR_EVENT || (rr_last == RR_READ && !req_e) ||
                             (rr_last == RR_WRITE && !req_r && !req_e));
@@ -235,7 +241,8 @@ module ims_core #(
             case (a16[14:12])
                 RGN_REGS: begin
                     d_kind   = K_REGS;
-                    d_mapped = (a16[11:0] <= REG_LAST_OFFSET) && (a16[11:0] != REG_HOLE_OFFSET);
+                    d_mapped = ((a16[11:0] <= REG_LAST_OFFSET) && (a16[11:0] != REG_HOLE_OFFSET)) ||
+                               (a16 == REG_REL_ADDR);
                 end
                 RGN_MSIX_TAB: begin
                     d_kind   = K_MSIX_TAB;
@@ -260,14 +267,25 @@ module ims_core #(
             d_i    = 11'd0;
         end
     end
-    assign wr_slverr = !d_mapped;
+    // HANDLE_RELEASE (IMS-028): the entry named by the written bytes (unwritten ones 0); its
+    // range check shares the event's comparators (a write and an event are never both granted)
+    wire        d_rel      = (a16 == REG_REL_ADDR);   // (WSTRB = 0 names MSI-X 0: in range)
+    wire [15:0] rel_handle = wr_data[15:0] & {{8{wr_strb[1]}}, {8{wr_strb[0]}}};
+    wire        rel_ims    = wr_data[16] && wr_strb[2];
+    wire        rel_grant  = wr_grant && d_rel;
+    wire        rel_inr    = rel_ims ? (rel_handle < IMS_ENTRIES_16)
+                                     : (rel_handle < {7'd0, MSIX_ENTRIES_9});
+    wire [10:0] h_index    = wr_grant ? rel_handle[10:0] : evt_handle[10:0];   // in range: 11 bits
+    wire        h_ims      = wr_grant ? rel_ims : evt_ims;
+    assign wr_slverr = !d_mapped || (d_rel && !rel_inr);
 
     // a flush visit's table and entry index
     wire                flush_ims     = (flush_cur_g >= IMS_GROUP0_G);
     wire [GROUP_W-1:0]  flush_local_g = flush_ims ? flush_cur_g - IMS_GROUP0_G : flush_cur_g;
     wire [GROUP_W+16:0] flush_index   = {11'd0, flush_local_g, flush_cur_b};
 
-    wire e_inr = evt_ims ? (evt_handle < IMS_ENTRIES_16) : (evt_handle < {7'd0, MSIX_ENTRIES_9});
+    wire e_inr = wr_grant ? rel_inr
+               : (evt_ims ? (evt_handle < IMS_ENTRIES_16) : (evt_handle < {7'd0, MSIX_ENTRIES_9}));
 
     // global table index and group of the step
     reg  [TAB_AW-1:0]  s0_gi;
@@ -281,11 +299,11 @@ module ims_core #(
         if (g_flush) begin
             wide_gi  = {{(TAB_AW+5-GROUP_W){1'b0}}, flush_cur_g, flush_cur_b};
             s0_index = flush_index[10:0];
-        end else if (evt_ready) begin
-            s0_index = evt_handle[10:0];
+        end else if (evt_ready || rel_grant) begin
+            s0_index = h_index;
             if (e_inr) begin
-                wide_gi = {{TAB_AW{1'b0}}, evt_handle[10:0]};
-                if (evt_ims) begin
+                wide_gi = {{TAB_AW{1'b0}}, h_index};
+                if (h_ims) begin
                     wide_gi = wide_gi + {11'd0, IMS_TAB_BASE_T};
                 end
             end
@@ -334,6 +352,16 @@ module ims_core #(
         .rdata (flg_q)
     );
 
+    // one-hot of entry bit {hi, lo} of a flag word, 0 unless en
+    function [63:0] bit_onehot(input [7:0] hi, input en, input [7:0] lo);
+        integer b;
+        begin
+            for (b = 0; b < 64; b = b + 1) begin
+                bit_onehot[b] = hi[b / 8] && en && lo[b % 8];
+            end
+        end
+    endfunction
+
     // ------------------------------------------------------------------ stage 1: entry view
     // the flag word of the step's group (valid / mask / pending bit of its 64 entries)
     wire        s1_grp_init   = grp_init[s1_g];
@@ -341,7 +369,6 @@ module ims_core #(
     wire [63:0] flg_mask      = s1_grp_init ? flg_q[FLG_MASK_LSB +: GROUP_SIZE] : {64{1'b1}};
     wire [63:0] flg_pend      = s1_grp_init ? flg_q[FLG_PEND_LSB +: GROUP_SIZE] : 64'd0;
     wire [5:0]  s1_bit        = s1_gi[5:0];   // the entry's bit in its flag word
-    wire [63:0] s1_bit_onehot = 64'd1 << s1_bit;
     wire        e_valid  = flg_valid[s1_bit];
     wire        e_mask   = flg_mask[s1_bit];
     wire        e_pend   = flg_pend[s1_bit];
@@ -354,8 +381,8 @@ module ims_core #(
     wire [19:0] e_pasid  = ent[ENT_PASID_LSB +: 20];
     wire        t_is_ims = (s1_kind == K_IMS_TAB);
     // the entry's control dword as read (MASK; IMS: PASID_EN, PASID)
-    wire [31:0] ent_ctrl_dw = t_is_ims ? {e_pasid, 8'd0, e_pen, 2'b00, e_mask}
-                                       : {31'd0, e_mask};
+    // (no table select: an MSI-X entry's PASID_EN and PASID are always 0, as no write sets them)
+    wire [31:0] ent_ctrl_dw = {e_pasid, 8'd0, e_pen, 2'b00, e_mask};
 
     wire is_w     = s1_valid && (s1_op == OP_WRITE);
     wire is_r     = s1_valid && (s1_op == OP_READ);
@@ -375,7 +402,7 @@ module ims_core #(
                 ev_code = E_IMS_DISABLED;
             end else if (!s1_inr) begin
                 ev_code = E_INVALID_HANDLE;
-            end else if (e_pen && (!s1_pv || s1_pasid != e_pasid)) begin
+            end else if (e_pen && (!s1_pv || pasid_ne)) begin
                 ev_code = E_PASID_MISMATCH;
             end
         end else begin
@@ -405,7 +432,8 @@ module ims_core #(
             default:    cur_dw = ent_ctrl_dw;   // DW_CTRL
         endcase
     end
-    wire [31:0] merged         = (cur_dw & ~bytemask) | (s1_wdata & bytemask);
+    wire [31:0] merged         = (cur_dw & ~bytemask) | (s1_wdata & bytemask);   // event: s1_wdata
+    wire        pasid_ne       = (merged[31:12] != e_pasid);   // event PASID / written PASID
     wire        wr_entry_ctrl  = wr_entry && (s1_dw == DW_CTRL);   // entry control dword
     wire [29:0] ent_lo_next    = (s1_dw == DW_ADDR_LO) ? merged[31:2] : ent[ENT_LO_LSB +: 30];
     wire [31:0] ent_hi_next    = (s1_dw == DW_ADDR_HI) ? merged : e_hi;
@@ -414,18 +442,33 @@ module ims_core #(
     wire [19:0] ent_pasid_next = (wr_entry_ctrl && t_is_ims) ? merged[31:12] : e_pasid;
     wire        ent_mask_next  = wr_entry_ctrl ? merged[0] : e_mask;
     wire        entry_tab_open = t_is_ims ? ims_open : msix_open;
+    // IMS-038: a new owner (PASID or PASID_EN changed) drops the pending bit, before the unmask
+    wire        owner_chg      = wr_entry_ctrl && t_is_ims && (pasid_ne || (merged[3] != e_pen));
     wire        unmask_send    = wr_entry_ctrl && e_mask && !ent_mask_next && e_pend &&
-                                 entry_tab_open;   // IMS-031
+                                 entry_tab_open && !owner_chg;   // IMS-031
+    // IMS-039: an in-range HANDLE_RELEASE clears the entry's pending bit and sets its MASK
+    wire        rel_do         = is_w && (s1_kind == K_REGS) && (s1_reg == REG_RELEASE) && s1_inr &&
+                                 (s1_strb != 4'd0);   // WSTRB = 0 changes nothing (IMS-023)
+    assign      rel_step       = rel_do;
 
     assign tab_we    = wr_entry;
     assign tab_wdata = {ent_pasid_next, ent_pen_next, ent_data_next, ent_hi_next, ent_lo_next};
 
-    assign s1_flg_we    = wr_entry || t_pend || flush_send;
-    wire [63:0] flg_valid_next = wr_entry ? (flg_valid | s1_bit_onehot) : flg_valid;
-    wire [63:0] flg_mask_next  = wr_entry ? ((flg_mask & ~s1_bit_onehot) |
-                                             (ent_mask_next ? s1_bit_onehot : 64'd0)) : flg_mask;
-    wire [63:0] flg_pend_next  = t_pend ? (flg_pend | s1_bit_onehot)
-                               : ((unmask_send || flush_send) ? (flg_pend & ~s1_bit_onehot) : flg_pend);
+    assign s1_flg_we    = wr_entry || t_pend || flush_send || rel_do;
+    wire        mask_we        = wr_entry || rel_do;
+    wire        pend_clr       = unmask_send || flush_send || owner_chg || rel_do;
+    // the entry's bit with each update's enable folded in, from two 8-way predecodes (one
+    // 64-way decoder gated four times cost more gates)
+    wire [7:0]  bit_lo         = 8'd1 << s1_bit[2:0];
+    wire [7:0]  bit_hi         = 8'd1 << s1_bit[5:3];
+    wire [63:0] oh_valid       = bit_onehot(bit_hi, wr_entry, bit_lo);
+    wire [63:0] oh_mask        = bit_onehot(bit_hi, mask_we, bit_lo);
+    wire [63:0] oh_pend_set    = bit_onehot(bit_hi, t_pend, bit_lo);
+    wire [63:0] oh_pend_clr    = bit_onehot(bit_hi, pend_clr, bit_lo);
+    wire        mask_val       = ent_mask_next || rel_do;
+    wire [63:0] flg_valid_next = flg_valid | oh_valid;
+    wire [63:0] flg_mask_next  = (flg_mask & ~oh_mask) | (oh_mask & {64{mask_val}});
+    wire [63:0] flg_pend_next  = (flg_pend & ~oh_pend_clr) | oh_pend_set;   // set, clear: never both
     assign s1_flg_wdata = {flg_valid_next, flg_mask_next, flg_pend_next};
 
     // CTRL and the flushes it starts (IMS-032)
@@ -442,7 +485,7 @@ module ims_core #(
     wire        log_err  = (is_e && ev_err) || is_b;
     wire [7:0]  log_code = is_b ? E_MSG_WRITE_FAILED : ev_code;
     wire [17:0] log_info = {is_e && s1_pv, s1_ims, s1_handle};
-    wire [19:0] log_pasid = (is_e && s1_pv) ? s1_pasid : 20'd0;
+    wire [19:0] log_pasid = (is_e && s1_pv) ? s1_wdata[31:12] : 20'd0;
     wire        s1_raise = log_err && !err_valid && err_int_en;
 
     assign s1_hold = s1_raise;
@@ -523,7 +566,6 @@ module ims_core #(
             s1_inr    <= 1'b0;
             s1_handle <= 16'd0;
             s1_pv     <= 1'b0;
-            s1_pasid  <= 20'd0;
             ctrl_reg  <= 4'd0;
             err_valid <= 1'b0;
             err_ovf   <= 1'b0;
@@ -546,13 +588,12 @@ module ims_core #(
             s1_reg    <= a16[5:2];
             s1_gi     <= s0_gi;
             s1_g      <= s0_g;
-            s1_wdata  <= wr_data;
-            s1_strb   <= wr_strb;
+            s1_wdata  <= evt_ready ? {evt_pasid, wr_data[11:0]} : wr_data;
+            s1_strb   <= wr_strb | {4{evt_ready}};   // an event compares all PASID bits
             s1_ims    <= g_berr ? berr_ims : (g_flush ? flush_ims : (evt_ready && evt_ims));
             s1_inr    <= e_inr;
             s1_handle <= evt_ready ? evt_handle : {5'd0, g_berr ? berr_index : s0_index};
             s1_pv     <= evt_pasid_valid;
-            s1_pasid  <= evt_pasid;
 
             // ---- stage 1 effects
             if (s1_flg_we) begin

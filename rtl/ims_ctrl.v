@@ -96,6 +96,7 @@ module ims_ctrl #(
     wire        berr_valid, berr_ims, berr_take;
     wire [10:0] berr_index;
     wire [31:0] msg_count;
+    wire        rel_step, rel_hold;   // HANDLE_RELEASE B hold (IMS-107)
 
     ims_axil_slave u_slave (
         .clk            (clk),
@@ -131,7 +132,8 @@ module ims_ctrl #(
         .rd_busy        (rd_busy),
         .rd_done        (rd_done),
         .rd_data        (rd_data),
-        .rd_slverr      (rd_slverr)
+        .rd_slverr      (rd_slverr),
+        .b_hold         (rel_hold)
     );
 
     ims_core #(
@@ -170,7 +172,9 @@ module ims_ctrl #(
         .berr_index      (berr_index),
         .berr_ims        (berr_ims),
         .berr_take       (berr_take),
-        .msg_count       (msg_count)
+        .msg_count       (msg_count),
+        .rel_step        (rel_step),
+        .rel_hold        (rel_hold)
     );
 
     ims_msg_out #(
@@ -190,6 +194,8 @@ module ims_ctrl #(
         .berr_ims       (berr_ims),
         .berr_take      (berr_take),
         .msg_count      (msg_count),
+        .rel_start      (rel_step),
+        .rel_hold       (rel_hold),
         .m_axil_awaddr  (m_axil_awaddr),
         .m_axil_awprot  (m_axil_awprot),
         .m_axil_awvalid (m_axil_awvalid),

@@ -47,26 +47,45 @@ module ims_flush #(
     end
 `endif
 
-    localparam integer GROUP_SIZE = 64;   // entries per group (bits of visit_cand)
-
     reg               held_valid;   // the cursor held from the last clock
     reg [GROUP_W-1:0] held_g;
     reg [5:0]         held_b;
     reg [GROUP_W-1:0] last_g;       // last group of the flush under way
 
     // lowest remaining candidate
-    reg  [5:0]  low_idx;
-    integer i;
-    always @(*) begin
-        low_idx = 6'd0;
-        for (i = GROUP_SIZE - 1; i >= 0; i = i - 1) begin
-            if (visit_cand[i]) begin
-                low_idx = i[5:0];
-            end
+    // lowest candidate: a binary tree of (any, index) pairs, the lower half winning
+    // (6 levels: about 120 gates for 64 candidates, against a 64-step priority chain)
+    wire [63:0] t0_v = visit_cand;
+    wire [31:0] t1_v;  wire [31:0] t1_i;
+    wire [15:0] t2_v;  wire [31:0] t2_i;
+    wire [7:0]  t3_v;  wire [23:0] t3_i;
+    wire [3:0]  t4_v;  wire [15:0] t4_i;
+    wire [1:0]  t5_v;  wire [9:0]  t5_i;
+    genvar k;
+    generate
+        for (k = 0; k < 32; k = k + 1) begin : g_t1
+            assign t1_v[k] = t0_v[2*k] | t0_v[2*k+1];
+            assign t1_i[k] = !t0_v[2*k];
         end
-    end
-    // the cursor after this visit
-    wire               more_here  = (visit_cand != 64'd0);
+        for (k = 0; k < 16; k = k + 1) begin : g_t2
+            assign t2_v[k] = t1_v[2*k] | t1_v[2*k+1];
+            assign t2_i[2*k +: 2] = t1_v[2*k] ? {1'b0, t1_i[2*k]} : {1'b1, t1_i[2*k+1]};
+        end
+        for (k = 0; k < 8; k = k + 1) begin : g_t3
+            assign t3_v[k] = t2_v[2*k] | t2_v[2*k+1];
+            assign t3_i[3*k +: 3] = t2_v[2*k] ? {1'b0, t2_i[4*k +: 2]} : {1'b1, t2_i[4*k+2 +: 2]};
+        end
+        for (k = 0; k < 4; k = k + 1) begin : g_t4
+            assign t4_v[k] = t3_v[2*k] | t3_v[2*k+1];
+            assign t4_i[4*k +: 4] = t3_v[2*k] ? {1'b0, t3_i[6*k +: 3]} : {1'b1, t3_i[6*k+3 +: 3]};
+        end
+        for (k = 0; k < 2; k = k + 1) begin : g_t5
+            assign t5_v[k] = t4_v[2*k] | t4_v[2*k+1];
+            assign t5_i[5*k +: 5] = t4_v[2*k] ? {1'b0, t4_i[8*k +: 4]} : {1'b1, t4_i[8*k+4 +: 4]};
+        end
+    endgenerate
+    wire [5:0]  low_idx    = t5_v[0] ? {1'b0, t5_i[4:0]} : {1'b1, t5_i[9:5]};
+    wire               more_here  = t5_v[0] | t5_v[1];
     wire               more_grp   = (visit_g != last_g);
     wire               next_valid = more_here || more_grp;
     wire [GROUP_W-1:0] next_g     = more_here ? visit_g : visit_g + {{(GROUP_W-1){1'b0}}, 1'b1};

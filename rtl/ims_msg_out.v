@@ -9,6 +9,14 @@
 // OST_DEPTH (a power of two, 2..256) sets how many writes may be in flight; the pointer and
 // count widths follow from it. The top (ims_ctrl) keeps the default 16.
 //
+// HANDLE_RELEASE (IMS-107, profile IMS-087): from the clock a release is in the core's stage 1
+// (rel_start) rel_hold stays 1 until the master port is idle (no message queued or in flight).
+// It hides the release's B (ims_axil_slave) and stops the core taking events, so the only
+// messages that can still be added while it waits are a raise's (at most one: the error stays
+// latched, since no register write is taken while the B is held): the wait is bounded, and it
+// covers every message of steps before the release, a superset of what the contract asks for.
+// One flip-flop instead of a snapshot of B counts.
+//
 // Tools depend on internal names of this file (formal probes of src/imsmodel/formal.py,
 // mutants named by source text in tests/): see docs/rtl-internals.md before renaming or
 // moving a signal.
@@ -37,6 +45,10 @@ module ims_msg_out #(
 
     // ---------------------------------------------------------------- MSG_COUNT register value
     output reg  [31:0] msg_count,
+
+    // ---------------------------------------------------------------- HANDLE_RELEASE B hold
+    input  wire        rel_start,     // an in-range release is in the core's stage 1
+    output wire        rel_hold,      // its B stays hidden, events wait (ims_axil_slave, ims_core)
 
     // ---------------------------------------------------------------- AXI4-Lite write master (messages)
     output wire [63:0] m_axil_awaddr,
@@ -110,6 +122,10 @@ module ims_msg_out #(
     wire [Q_IDX_W:0] used = q_wr - q_cpl;
     assign free = 3'd4 - used;
 
+    // HANDLE_RELEASE: hold until nothing is queued or in flight
+    reg  rel_wait;
+    assign rel_hold = (rel_start || rel_wait) && (aw_pending || !ost_empty);
+
     wire [INFO_W-1:0] head_info = ost_info[ost_rd[OST_IDX_W-1:0]];
     assign berr_valid = m_axil_bvalid && !ost_empty && (m_axil_bresp != 2'b00) &&
                         !head_info[INFO_RAISE];
@@ -138,7 +154,9 @@ module ims_msg_out #(
             ost_wr    <= OST_EMPTY;
             ost_rd    <= OST_EMPTY;
             msg_count <= 32'd0;
+            rel_wait  <= 1'b0;
         end else begin
+            rel_wait <= rel_hold;
             if (push_valid) begin
                 q_wr <= q_wr + 3'd1;
             end

@@ -48,12 +48,14 @@ from imstb.reg_offsets import (
     ERR_PASID,
     ERR_STATUS,
     ERR_VALID,
+    HANDLE_RELEASE,
     ID,
     IMS_PBA,
     MSG_COUNT,
     MSIX_PBA,
     PASID_EN,
     PASID_LSB,
+    RELEASE_IMS,
     VCTRL,
     WORDS,
     entry_base,
@@ -723,4 +725,167 @@ async def stray_b_ignored(dut: object) -> None:
     await env.read(MSG_COUNT)
     assert env.sink.strays_sent == 4 and env.monitor.counts["msg_b_ignored"] == 4
     assert env.model.stats["error_msg_write_failed"] == 1
+    await env.finish()
+
+
+# ---------------------------------------------------------------------- owner isolation
+def _owner(pasid: int, mask: bool = True, pasid_en: bool = True) -> int:
+    """An IMS control word: MASK, PASID_EN, PASID."""
+    return int(mask) | (PASID_EN if pasid_en else 0) | pasid << PASID_LSB
+
+
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
+async def owner_change_clears_pending(dut: object) -> None:
+    """IMS-038, IMS-030, IMS-031: a pending IMS entry whose control word gets a new PASID value, or
+    a new PASID_EN, loses its pending bit and sends nothing (also when the same write clears
+    MASK); rewriting the same owner keeps it pending; the entries are then unmasked and only the
+    kept one sends."""
+    env = ImsEnv(dut)
+    await env.start()
+    n = env.n
+    pasid = env.rng.getrandbits(19) | 1
+    # (entry, new control word): PASID value, PASID_EN, same owner, PASID + unmask in one write,
+    # PASID byte 3 only (partial strobe)
+    cases = [
+        (_owner(pasid ^ 0x10), 0xF),
+        (_owner(pasid, pasid_en=False), 0xF),
+        (_owner(pasid), 0xF),
+        (_owner(pasid ^ 0x40000, mask=False), 0xF),
+        (_owner(pasid ^ 0x40000), 0x8),
+    ]
+    await env.write(CTRL, CTRL_IMS_ENABLE)
+    for k, (value, strb) in enumerate(cases):
+        i = (n - 1 - k) % n  # distinct entries where the table has them (1x1: all entry 0)
+        await program(env, True, i, mask=True, pasid_en=True, pasid=pasid)
+        await env.event(True, i, pasid)  # masked: pending
+        await read_pba(env, True)
+        await env.write(entry_base(True, i) + VCTRL, value, strb)
+        await read_pba(env, True)
+        await env.read(entry_base(True, i) + VCTRL)
+        await set_mask(env, True, i, False, PASID_EN | pasid << PASID_LSB)  # unmask
+    await env.settle()
+    await read_pba(env, True)
+    assert model_stat(env, "owner_cleared") >= 1
+    if n >= len(cases):
+        assert model_stat(env, "owner_cleared") == 4
+        assert model_stat(env, "unmask_messages") == 1
+    await env.finish()
+
+
+@cocotb.test(timeout_time=T_LONG, timeout_unit="us")
+async def release_held_by_backpressure(dut: object) -> None:
+    """IMS-039, IMS-107, IMS-087, IMS-108: HANDLE_RELEASE of an entry whose messages are still
+    held back by a slow sink (late AWREADY and B): its B waits for them (exact edge checked by
+    the scoreboard, the window by the contract checker); meanwhile reads go on. Then the
+    reassignment sequence: new owner with MASK = 1, release, new address/data and unmask; a late
+    event of the old owner is PASID_MISMATCH, the new owner's event is sent."""
+    env = ImsEnv(
+        dut,
+        sink=AxilSinkConfig(awready_prob=0.3, wready_prob=0.5, b_delay=Delay(20, 40)),
+    )
+    await env.start()
+    n, m = env.n, env.m
+    a = n - 1
+    old, new = 0x111, 0x222
+    await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_IMS_ENABLE)
+    await program(env, True, a, mask=False, pasid_en=True, pasid=old)
+    await program(env, False, m - 1, mask=False)
+    for _ in range(3):
+        await env.event(True, a, old)
+        await env.event(False, m - 1, None)
+    # (1) the new owner, masked; (2) the release, while the messages are in flight
+    await env.write(entry_base(True, a) + VCTRL, _owner(new))
+    rel = env.master.write_nowait(HANDLE_RELEASE, RELEASE_IMS | a)
+    for _ in range(4):
+        await env.read(IMS_PBA)  # reads are taken while the B is held
+    await rel.done.wait()
+    await env.read(ID)  # one more step: the scoreboard has replayed the release
+    held = env.scoreboard.model.last_release
+    # (3) new address and data, then unmask; the old owner's late event fails the PASID check
+    await program(env, True, a, mask=False, pasid_en=True, pasid=new, data=0x5A0F0F0F)
+    await env.event(True, a, old)
+    await env.event(True, a, new)
+    await read_err(env)
+    # a release of an MSI-X entry while its messages are in flight
+    await env.event(False, m - 1, None)
+    await env.write(HANDLE_RELEASE, m - 1)
+    await env.settle()
+    await read_pba(env)
+    assert held is not None and held.all_unanswered >= 1, held
+    assert model_stat(env, "releases") == 2
+    assert model_stat(env, "error_pasid_mismatch") == 1
+    await env.finish()
+
+
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
+async def release_out_of_range_slverr(dut: object) -> None:
+    """IMS-028: HANDLE_RELEASE with an index past its table answers SLVERR, changes nothing and
+    logs no error; it reads 0; the same indices in range are OKAY."""
+    env = ImsEnv(dut)
+    await env.start()
+    n, m = env.n, env.m
+    await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_IMS_ENABLE)
+    await env.event(True, n - 1)  # masked at reset: pending
+    await env.event(False, m - 1)
+    for value in (RELEASE_IMS | n, m, RELEASE_IMS | 0xFFFF, 0xFFFF, RELEASE_IMS | 0x800, 0x100):
+        await env.write(HANDLE_RELEASE, value)
+    await read_pba(env)
+    await read_regs(env)  # ERR_* unchanged, HANDLE_RELEASE reads 0
+    await env.write(HANDLE_RELEASE, RELEASE_IMS | (n - 1))
+    await env.write(HANDLE_RELEASE, 0xFFFE0000 | (m - 1))  # [31:17] ignored: MSI-X m-1
+    await read_pba(env)
+    assert model_stat(env, "slverr") >= 4
+    assert model_stat(env, "releases") == 2
+    await env.finish()
+
+
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
+async def release_partial_strobes(dut: object) -> None:
+    """IMS-028, IMS-023: HANDLE_RELEASE with partial WSTRB uses the written bytes and takes the
+    unwritten ones as 0 (index bytes, the ims byte); WSTRB = 0 changes nothing."""
+    env = ImsEnv(dut)
+    await env.start()
+    n, m = env.n, env.m
+    await env.write(CTRL, CTRL_MSIX_ENABLE | CTRL_IMS_ENABLE)
+    big = n - 1  # IMS entry whose index has a high byte when n > 256
+    value = RELEASE_IMS | big
+    for strb in (0x0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0xF):
+        hit = [(True, big), (True, big & 0xFF), (True, big & 0xFF00)]
+        hit += [(False, big & 0xFF), (False, big & 0xFF00), (False, 0)]
+        for ims, i in hit:
+            if i < (n if ims else m):
+                await env.event(ims, i)  # masked: pending
+        await env.write(HANDLE_RELEASE, value, strb)
+        await read_pba(env)
+    assert model_stat(env, "releases") >= 4
+    await env.finish()
+
+
+@cocotb.test(timeout_time=T_SHORT, timeout_unit="us")
+async def release_msix_entry(dut: object) -> None:
+    """IMS-039: HANDLE_RELEASE of an MSI-X entry clears its pending bit and sets its vector
+    control MASK (address and data kept); an unmasked one is masked again; unmasking it later
+    sends nothing for the dropped interrupt."""
+    env = ImsEnv(dut)
+    await env.start()
+    m = env.m
+    i = m - 1
+    await program(env, False, i, mask=True)
+    await env.write(CTRL, CTRL_MSIX_ENABLE)
+    await env.event(False, i)  # pending
+    await read_pba(env, False)
+    await env.write(HANDLE_RELEASE, i)
+    await read_pba(env, False)
+    for w in WORDS:
+        await env.read(entry_base(False, i) + w)
+    await set_mask(env, False, i, False)  # nothing pending: nothing sent
+    await env.event(False, i)  # sent
+    await env.write(HANDLE_RELEASE, i)  # masks it again
+    await env.read(entry_base(False, i) + VCTRL)
+    await env.event(False, i)  # pending
+    await read_pba(env, False)
+    await env.settle()
+    assert model_stat(env, "releases") == 2
+    assert model_stat(env, "event_sent") == 1
+    assert model_stat(env, "pended") == 2
     await env.finish()

@@ -451,3 +451,59 @@ def test_subsumption_keeps_both_race_outcomes() -> None:
         else:
             with pytest.raises(ContractError):
                 f.run(e + 200)
+
+
+# ---------------------------------------------------------------------- HANDLE_RELEASE (IMS-107)
+RELEASE = rm.HANDLE_RELEASE.offset
+
+
+@pytest.mark.parametrize(
+    ("entry_i", "b", "ok"),
+    [
+        (1, 6, False),  # B before the entry's message has its B: rejected
+        (1, 10, True),  # at the edge of that B: allowed
+        (1, 14, True),  # later: allowed
+        (2, 6, True),  # another entry: nothing to wait for
+    ],
+)
+def test_release_b_held_until_entry_messages_answered(entry_i: int, b: int, ok: bool) -> None:
+    """C-HOLD (IMS-107): the B of HANDLE_RELEASE may not show before every message of that entry
+    emitted before the release has had its B; a B at that edge or later is legal."""
+    f = Feed()
+    e = setup(f)
+    f.event(e, 1)
+    f.msg(e + 2, addr_of(1), 0x41, b=e + 10)  # the entry's message, answered at e+10
+    f.write(e + 4, RELEASE, entry_i, e + b)  # MSI-X entry_i, after the message was emitted
+    if ok:
+        f.run(e + 20)
+        f.done()
+    else:
+        with pytest.raises(ContractError, match="C-HOLD"):
+            f.run(e + 20)
+
+
+def test_release_racing_an_event_of_its_entry() -> None:
+    """IMS-102/IMS-039: an event in the window of a release of its entry: the release first
+    (entry masked: the event pends, no message, B not held) is an allowed order."""
+    f = Feed()
+    e = setup(f)
+    f.write(e, RELEASE, 1, e + 2)  # entry 1 released (masked now), B shown at once
+    f.event(e + 1, 1)  # no message follows: pended after the release
+    f.run(e + 10)
+    f.done()
+
+
+def test_release_out_of_range_slverr_not_held() -> None:
+    """IMS-028: an index past the table answers SLVERR (not OKAY) and is not held."""
+    f = Feed()
+    e = setup(f)
+    f.event(e, 1)
+    f.msg(e + 2, addr_of(1), 0x41, b=e + 10)
+    f.write(e + 4, RELEASE, 9, e + 6, resp="SLVERR")  # M = 9: index 9 is past the table
+    f.run(e + 20)
+    f.done()
+    g = Feed()
+    e = setup(g)
+    g.write(e, RELEASE, 9, e + 2, resp="OKAY")
+    with pytest.raises(ContractError):
+        g.run(e + 10)

@@ -240,7 +240,7 @@ RULE_MUTANTS = {
     # IMS-032/034: an unmask that sends the pending message no longer clears the pending bit
     "episode": (
         "ims_core.v",
-        "((unmask_send || flush_send) ? (flg_pend & ~s1_bit_onehot)",
+        "pend_clr       = unmask_send || flush_send",
         "or_to_and",
     ),
 }

@@ -9,6 +9,7 @@ what software programmed (kept here, from docs/spec.md, not from the model):
   (IMS-042..044, IMS-050), and stats agree;
 * pending bits clear only with exactly one unmask/flush message, and a release message always
   clears a set bit: at most one message per pending episode (IMS-030, IMS-031, IMS-032, IMS-034);
+  an IMS control write that changes PASID_EN/PASID clears the bit and sends nothing (IMS-038);
 * pending bits are set only by a masked event or a masked raise (IMS-030, IMS-043, IMS-061);
 * an entry with MASK = 1 and a closed table never emit (IMS-033, IMS-043);
 * every message carries its entry's programmed address/data (IMS-035, IMS-044, IMS-070);
@@ -127,6 +128,7 @@ class Shadow:
     addr: dict[Key, int] = field(default_factory=dict)
     data: dict[Key, int] = field(default_factory=dict)
     mask: dict[Key, int] = field(default_factory=dict)
+    owner: dict[Key, int] = field(default_factory=dict)  # IMS ctrl bits 31:12 and 3 (IMS-038)
 
     def open(self, ims: bool) -> bool:
         if ims:
@@ -172,6 +174,7 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
                 sh.addr[(t, i)] = 0
                 sh.data[(t, i)] = 0
                 sh.mask[(t, i)] = 1
+                sh.owner[(t, i)] = 0
 
     reset_shadow()
     accepted = 0
@@ -187,6 +190,7 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
         pend_before, stats_before, err_before, valid_before = pend, stats, err, valid
         outcome: EventOutcome | None = None
         ev_key: Key | None = None
+        new_owner: Key | None = None  # an IMS ctrl write that changed PASID_EN/PASID (IMS-038)
         if kind == "ctrl":
             value, strb = int(op[1]), int(op[2])
             assert m.write(CTRL, value, strb) == "OKAY"
@@ -198,6 +202,11 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
             assert m.write(entry(t, i, 0xC), value, strb) == "OKAY"
             if strb & 1:
                 sh.mask[(t, i)] = mask
+            if t:
+                owner = _merge(sh.owner[(t, i)], value, strb) & 0xFFFFF008
+                if owner != sh.owner[(t, i)]:
+                    new_owner = (t, i)
+                sh.owner[(t, i)] = owner
         elif kind == "word":
             t, i = bool(op[1]), int(op[2]) % size[bool(op[1])]
             word, value, strb = int(op[3]), int(op[4]), int(op[5])
@@ -278,6 +287,12 @@ def _run(sizes: tuple[int, int], ops: list[Op], auto: bool) -> None:
         else:
             released = [(x.ims, x.index) for x in msgs if x.cause in ("flush", "unmask")]
             cleared = [k for k in pend if pend_before[k] and not pend[k]]
+            if new_owner is not None and pend_before[new_owner]:
+                # IMS-038: the old owner's pending interrupt is dropped, nothing sent
+                assert new_owner in cleared and new_owner not in released
+                assert not msgs
+                cleared.remove(new_owner)
+                event("pending dropped by an owner change")
             assert sorted(released) == sorted(cleared)
             assert len(set(released)) == len(released)
             flushed = [(x.ims, x.index) for x in msgs if x.cause == "flush"]

@@ -39,7 +39,7 @@ def test_ims_030_pending_set_only_by_masked_event() -> None:
     m.event(True, 5)
     assert m.pending(True, 5)
     wr(m, ims_pba(0, 0), 0)
-    wr(m, ims(5, VCTRL), ims_ctl(mask=1, pasid_en=1, pasid=3))
+    wr(m, ims(5, VCTRL), ims_ctl(mask=1))  # same owner (a new one clears it: IMS-038)
     wr(m, ims(5, DATA), 0x99)
     wr(m, ims(5, ADDR_LO), 0x1000)
     assert m.pending(True, 5)
@@ -85,15 +85,17 @@ def test_ims_031_unmask_sends_once_with_current_data() -> None:
     assert m.take_messages() == [_msg(False, 8, 0xFEE01000, 0x45, "unmask")]
 
 
-def test_ims_031_unmask_with_pasid_change_in_same_write() -> None:
-    """IMS-031/IMS-035: the unmask write itself may change PASID fields; the message is sent."""
+def test_ims_031_038_unmask_with_pasid_change_in_same_write() -> None:
+    """IMS-031/IMS-038: an unmask write that also changes PASID drops the pending interrupt of
+    the old owner first: nothing is sent (before IMS-038 the message was sent)."""
     m = ImsModel()
     wr(m, CTRL, IMS_EN)
     program(m, True, 0, 0xFEE00000, 1)
     wr(m, ims(0, VCTRL), ims_ctl(mask=1, pasid_en=1, pasid=0x10))
     m.event(True, 0, pasid=0x10)
     wr(m, ims(0, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=0x20))
-    assert m.take_messages() == [_msg(True, 0, 0xFEE00000, 1, "unmask")]
+    assert m.take_messages() == []
+    assert not m.pending(True, 0)
 
 
 def test_ims_031_unmask_on_closed_table_stays_pending() -> None:
@@ -222,14 +224,14 @@ def test_ims_035_release_does_not_recheck_pasid() -> None:
     wr(m, ims(2, VCTRL), ims_ctl(mask=1, pasid_en=1, pasid=0x222))
     assert m.event(True, 1, pasid=0x111) is EventOutcome.PENDING
     assert m.event(True, 2, pasid=0x222) is EventOutcome.PENDING
-    # PASIDs changed so that nothing would match any more, data reprogrammed
-    wr(m, ims(1, VCTRL), ims_ctl(mask=1, pasid_en=1, pasid=0x999))
+    # the events' PASIDs no longer count (a PASID change would drop them: IMS-038), data
+    # reprogrammed
     program(m, True, 1, 0xFEE0A000, 0xA1)
     program(m, True, 2, 0xFEE0B000, 0xB2)
-    wr(m, ims(1, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=0x999))
+    wr(m, ims(1, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=0x111))
     assert m.take_messages() == [_msg(True, 1, 0xFEE0A000, 0xA1, "unmask")]
     wr(m, CTRL, 0)
-    wr(m, ims(2, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=0x333))
+    wr(m, ims(2, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=0x222))
     wr(m, CTRL, IMS_EN)
     assert m.take_messages() == [_msg(True, 2, 0xFEE0B000, 0xB2, "flush")]
 
@@ -243,7 +245,7 @@ def test_ims_036_mask_unchanged_or_data_writes_send_nothing() -> None:
     m.event(False, 6)
     for table in (True, False):
         base = ims if table else msix
-        wr(m, base(6, VCTRL), 1 | (0x5 << 12 if table else 0) | (8 if table else 0))
+        wr(m, base(6, VCTRL), 1 | (0xFF6 if table else 0xFFFFFFFE))  # reserved bits only
         wr(m, base(6, VCTRL), 1)
         for word in (ADDR_LO, ADDR_HI, DATA):
             wr(m, base(6, word), 0x12345678)
@@ -252,6 +254,6 @@ def test_ims_036_mask_unchanged_or_data_writes_send_nothing() -> None:
     # MASK 0 -> 0 while pending (possible only through a closed table) sends nothing either.
     wr(m, CTRL, 0)
     wr(m, ims(6, VCTRL), 0)
-    wr(m, ims(6, VCTRL), ims_ctl(mask=0, pasid_en=1, pasid=9))
+    wr(m, ims(6, VCTRL), 0x0FF0)  # reserved bits only
     assert m.pending(True, 6)
     assert m.take_messages() == []

@@ -52,6 +52,7 @@ def test_register_offsets_and_access() -> None:
         "ERR_PASID": (0x18, Access.RO),
         "ERR_COUNT": (0x1C, Access.RO),
         "MSG_COUNT": (0x20, Access.RO),
+        "HANDLE_RELEASE": (0x38, Access.WO),
     }
     assert {r.name: (r.offset, r.access) for r in rm.REGISTERS} == expect
     assert (rm.MSIX_TABLE_BASE, rm.MSIX_PBA_BASE, rm.IMS_PBA_BASE, rm.IMS_TABLE_BASE) == (
@@ -108,7 +109,7 @@ def test_field_get_put() -> None:
 def test_ims_025_decode_every_offset(n: int, m: int) -> None:
     """IMS-025/IMS-013: decode of every 4-byte offset, and address bits [1:0] are ignored."""
     regs = {0x0: "ID", 0x4: "CAP", 0x8: "CTRL", 0x10: "ERR_STATUS", 0x14: "ERR_INFO"}
-    regs |= {0x18: "ERR_PASID", 0x1C: "ERR_COUNT", 0x20: "MSG_COUNT"}
+    regs |= {0x18: "ERR_PASID", 0x1C: "ERR_COUNT", 0x20: "MSG_COUNT", 0x38: "HANDLE_RELEASE"}
     for off in range(0, 0x10000, 4):
         loc = rm.decode(off, n, m)
         if off in regs:

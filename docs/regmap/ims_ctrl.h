@@ -94,6 +94,16 @@ extern "C" {
 #define IMS_CTRL__MSG_COUNT__COUNT_bw 32
 #define IMS_CTRL__MSG_COUNT__COUNT_reset 0x0
 
+// reg - ims_ctrl::HANDLE_RELEASE
+#define IMS_CTRL__HANDLE_RELEASE__INDEX_bm 0xffff
+#define IMS_CTRL__HANDLE_RELEASE__INDEX_bp 0
+#define IMS_CTRL__HANDLE_RELEASE__INDEX_bw 16
+#define IMS_CTRL__HANDLE_RELEASE__INDEX_reset 0x0
+#define IMS_CTRL__HANDLE_RELEASE__IMS_bm 0x10000
+#define IMS_CTRL__HANDLE_RELEASE__IMS_bp 16
+#define IMS_CTRL__HANDLE_RELEASE__IMS_bw 1
+#define IMS_CTRL__HANDLE_RELEASE__IMS_reset 0x0
+
 // reg - ims_ctrl::addr_lo_r
 #define IMS_CTRL__ADDR_LO_R__ADDR_bm 0xfffffffc
 #define IMS_CTRL__ADDR_LO_R__ADDR_bp 2
@@ -177,7 +187,9 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t ERR_PASID;
     uint32_t ERR_COUNT;
     uint32_t MSG_COUNT;
-    uint8_t RESERVED_24_fff[0xfdc];
+    uint8_t RESERVED_24_37[0x14];
+    uint32_t HANDLE_RELEASE;
+    uint8_t RESERVED_3c_fff[0xfc4];
     ims_ctrl__msix_entry_t_t MSIX_TABLE[9];
     uint8_t RESERVED_1090_1fff[0xf70];
     ims_ctrl__pba_t_t MSIX_PBA[1];

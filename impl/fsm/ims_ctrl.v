@@ -143,6 +143,7 @@ module ims_ctrl #(
     wire         mq_push, mq_full, mq_empty, mq_pop;
     wire [106:0] mq_din, mq_head;
     wire         msg_sent;
+    wire         b_done;
 
     ims_fsm_engine #(.N(IMS_ENTRIES), .M(MSIX_ENTRIES)) u_engine (
         .clk(clk), .rst_n(rst_n), .run(run), .now(now),
@@ -156,7 +157,7 @@ module ims_ctrl #(
         .evt_handle(evt_handle), .evt_pasid_valid(evt_pasid_valid), .evt_pasid(evt_pasid),
         .be_empty(be_empty), .be_head(be_head), .be_pop(be_pop),
         .mq_push(mq_push), .mq_din(mq_din), .mq_full(mq_full),
-        .msg_sent(msg_sent)
+        .msg_sent(msg_sent), .b_done(b_done)
     );
 
     // logged B errors waiting for their step
@@ -182,7 +183,8 @@ module ims_ctrl #(
         .m_axil_wvalid(m_axil_wvalid), .m_axil_wready(m_axil_wready),
         .m_axil_bresp(m_axil_bresp), .m_axil_bvalid(m_axil_bvalid),
         .m_axil_bready(m_axil_bready),
-        .sent(msg_sent), .be_push(be_push), .be_din(be_din), .be_full(be_full)
+        .sent(msg_sent), .be_push(be_push), .be_din(be_din), .be_full(be_full),
+        .b_done(b_done)
     );
 endmodule
 

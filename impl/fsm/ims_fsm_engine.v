@@ -11,6 +11,12 @@
 // (4 words per entry, MSI-X entries first); MASK, pending and "written since reset" bits
 // live in 32-bit word arrays of flip-flops that reset in one clock. An entry whose written
 // bit is 0 reads as its reset value; its first non-empty write zero-fills its four words.
+//
+// Owner isolation (IMS-038/039/107): a control-word write whose PASID/PASID_EN differ from the
+// stored ones clears the pending bit (and sends no unmask message). HANDLE_RELEASE clears the
+// entry's pending bit and sets its MASK in its own state S_REL, and snapshots the number of
+// messages queued so far (msg_made); its B is answered only when that many B responses have
+// come back (msg_answered), while the engine goes on with other steps (B errors included).
 `default_nettype none
 
 module ims_fsm_engine #(
@@ -55,7 +61,8 @@ module ims_fsm_engine #(
     output wire         mq_push,
     output wire [106:0] mq_din,
     input  wire         mq_full,
-    input  wire         msg_sent
+    input  wire         msg_sent,
+    input  wire         b_done       // a B of a message in flight came back (in AW order)
 );
     // ------------------------------------------------------------------ sizes
     localparam integer GN    = (N + 63) / 64;          // IMS PBA QWORDs
@@ -108,7 +115,8 @@ module ims_fsm_engine #(
                      S_M3      = 5'd15,  //          capture data
                      S_MPUSH   = 5'd16,  //          queue the message
                      S_END     = 5'd17,  // end of step (B response of a write)
-                     S_RD_RAM  = 5'd18;  // read a table word (RAM read issued)
+                     S_RD_RAM  = 5'd18,  // read a table word (RAM read issued)
+                     S_REL     = 5'd19;  // HANDLE_RELEASE: clear pending, set MASK
 
     reg [4:0] state;
 
@@ -120,6 +128,10 @@ module ims_fsm_engine #(
     reg [19:0] err_pasid;
     reg [31:0] err_count;
     reg [31:0] msg_count;
+    // HANDLE_RELEASE: messages queued / answered so far (mod 64; at most 22 in between) and the
+    // count the held B waits for
+    reg [5:0]  msg_made, msg_answered, rel_target;
+    reg        rel_pend;
 
     // per-entry flags, 32 entries per word
     reg [31:0] mask_i [0:PWI-1];
@@ -242,7 +254,7 @@ module ims_fsm_engine #(
     always @* begin
         kind = K_HOLE;
         if (pg == 4'h0) begin
-            if (d_r <= 10'd8 && d_r != 10'd3) kind = K_REG;
+            if ((d_r <= 10'd8 && d_r != 10'd3) || d_r == 10'd14) kind = K_REG;   // 14: 0x0038
         end else if (pg == 4'h1) begin
             if ({4'b0, d_xi} < M12) kind = K_XE;
         end else if (pg == 4'h2) begin
@@ -281,7 +293,7 @@ module ims_fsm_engine #(
     // ------------------------------------------------------------------ arbitration
     wire rq_be = !be_empty;
     wire rq_ev = ev_full;
-    wire rq_wr = !aw_empty && !w_empty && !s_bvalid;
+    wire rq_wr = !aw_empty && !w_empty && !s_bvalid && !rel_pend;
     wire rq_rd = !ar_empty && !s_rvalid;
     wire rq_fl = fl_act || fl_rx || fl_ri;
     wire [4:0] rq = {rq_fl, rq_rd, rq_wr, rq_ev, rq_be};
@@ -339,6 +351,12 @@ module ims_fsm_engine #(
 
     // ------------------------------------------------------------------ the FSM
     wire [3:0] ctrl_new = c_wd[3:0];
+    // HANDLE_RELEASE operand: the written bytes, unwritten ones 0 (IMS-028)
+    wire [16:0] rel_v   = c_wd[16:0] & strb_mask[16:0];
+    wire        rel_inr = rel_v[16] ? (rel_v[15:0] < N16) : (rel_v[15:0] < M16);
+    // IMS-038: the control word written changes the owner (PASID_EN or PASID)
+    wire        owner_chg = (c_w == 2'd3) && c_ims &&
+                            ((wr_word[31:12] != q_w[31:12]) || (wr_word[3] != q_w[3]));
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -354,6 +372,10 @@ module ims_fsm_engine #(
             err_pasid  <= 20'd0;
             err_count  <= 32'd0;
             msg_count  <= 32'd0;
+            msg_made   <= 6'd0;
+            msg_answered <= 6'd0;
+            rel_target <= 6'd0;
+            rel_pend   <= 1'b0;
             s_bvalid   <= 1'b0;
             s_bresp    <= 2'b00;
             s_rvalid   <= 1'b0;
@@ -399,6 +421,14 @@ module ims_fsm_engine #(
             end
         end else begin
             if (msg_sent) msg_count <= msg_count + 32'd1;
+            if (mq_push) msg_made <= msg_made + 6'd1;
+            if (b_done) msg_answered <= msg_answered + 6'd1;
+            // the held B of a release (IMS-107): every message queued before it answered
+            if (rel_pend && msg_answered == rel_target) begin
+                rel_pend <= 1'b0;
+                s_bvalid <= 1'b1;
+                s_bresp  <= 2'b00;
+            end
             if (s_bvalid && s_bready) s_bvalid <= 1'b0;
             if (s_rvalid && s_rready) s_rvalid <= 1'b0;
             if (evt_valid && evt_ready) begin
@@ -469,6 +499,12 @@ module ims_fsm_engine #(
                         if (c_wd[0]) err_valid <= 1'b0;
                         if (c_wd[1]) err_ovf <= 1'b0;
                     end
+                    if (d_r == 10'd14 && c_ws != 4'd0) begin   // HANDLE_RELEASE
+                        c_ims <= rel_v[16];
+                        c_idx <= rel_v[10:0];
+                        if (rel_inr) state <= S_REL;
+                        else         b_code <= 2'b10;         // past its table: SLVERR
+                    end
                 end
                 K_XE, K_IE: begin
                     if (c_ws != 4'd0) state <= S_WR_ZF;   // S_WR_ZF skips when written
@@ -498,17 +534,36 @@ module ims_fsm_engine #(
 
             S_WR_MOD: begin
                 state <= S_END;
+                if (owner_chg) begin                      // a new owner: drop pending
+                    pend_i[ci_w][c_b] <= 1'b0;
+                end
                 if (c_w == 2'd3 && c_ws[0]) begin
                     if (c_ims) mask_i[ci_w][c_b] <= c_wd[0];
                     else       mask_x[cx_w][c_b] <= c_wd[0];
                     // unmask of a pending entry of an open table: one message (IMS-031)
-                    if (c_mask && !c_wd[0] && c_pend && (c_ims ? ims_en : x_open)) begin
+                    if (c_mask && !c_wd[0] && c_pend && (c_ims ? ims_en : x_open) &&
+                        !owner_chg) begin
                         if (c_ims) pend_i[ci_w][c_b] <= 1'b0;
                         else       pend_x[cx_w][c_b] <= 1'b0;
                         m_raise <= 1'b0;
                         state   <= S_M0;
                     end
                 end
+            end
+
+            // ---------------------------------------------------------- release
+            S_REL: begin
+                if (c_ims) begin
+                    pend_i[ci_w][c_b] <= 1'b0;
+                    mask_i[ci_w][c_b] <= 1'b1;
+                end else begin
+                    pend_x[cx_w][c_b] <= 1'b0;
+                    mask_x[cx_w][c_b] <= 1'b1;
+                end
+                rel_target <= msg_made;                   // no message is queued this clock
+                rel_pend   <= 1'b1;
+                b_after    <= 1'b0;                       // answered when rel_target is met
+                state      <= S_END;
             end
 
             // ---------------------------------------------------------- read

@@ -32,7 +32,8 @@ module ims_fsm_master #(
     output wire          sent,       // a message completed both AW and W (IMS-072)
     output wire          be_push,    // a logged B error {ims, idx}
     output wire [11:0]   be_din,
-    input  wire          be_full
+    input  wire          be_full,
+    output wire          b_done      // a B response of a message in flight was taken
 );
     reg        hold;      // a message is loaded in the output registers
     reg        aw_p;      // its AW is still to be sent
@@ -59,6 +60,7 @@ module ims_fsm_master #(
     // a B error of an ordinary (not raise) message in flight is a step for the engine
     assign be_push = b_hs && !if_empty && (m_axil_bresp != 2'b00) && !if_head[12];
     assign be_din  = if_head[11:0];
+    assign b_done  = b_hs && !if_empty;
 
     always @(posedge clk) begin
         if (!rst_n) begin

@@ -61,6 +61,8 @@ def _access(field: Any) -> str:
     sw = field.get_property("sw")
     if sw == AccessType.r:
         return "RO"
+    if sw == AccessType.w:
+        return "WO"
     if sw == AccessType.rw:
         onwrite = field.get_property("onwrite")
         if onwrite is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from imsmodel.regmap import ErrorCode
 
-__all__ = ["CAUSES", "EventOutcome", "Message"]
+__all__ = ["CAUSES", "EventOutcome", "Message", "ReleaseWait"]
 
 #: The values of `Message.cause`.
 CAUSES = ("event", "unmask", "flush", "raise")
@@ -30,6 +30,29 @@ class Message:
     index: int
     raise_: bool = False
     cause: str = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseWait:
+    """What a HANDLE_RELEASE step (IMS-039) leaves a bench to check about its held B (IMS-107).
+
+    Counted at the release's step, over the messages emitted by earlier steps and not yet
+    answered (no B), in B order (AW order, IMS-073):
+
+    * `entry_unanswered`: how many of them belong to the released entry;
+    * `wait`: how many B responses must come before the release's B may be shown (the position of
+      the entry's last unanswered message, 1-based; 0 when the entry has none): the contract;
+    * `all_unanswered`: all of them, of any entry (what the ims_ctrl profile waits for, IMS-087);
+    * `b_done`: B responses counted at the step (`ImsModel.b_answered`), so the B may be shown
+      once `b_answered >= b_done + wait`.
+    """
+
+    ims: bool
+    index: int
+    entry_unanswered: int
+    wait: int
+    all_unanswered: int
+    b_done: int
 
 
 class EventOutcome(enum.Enum):

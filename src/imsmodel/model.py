@@ -29,10 +29,15 @@ from collections import deque
 
 from imsmodel import regmap as rm
 from imsmodel.errors import ImsArgumentError
-from imsmodel.message import EventOutcome, Message
+from imsmodel.message import EventOutcome, Message, ReleaseWait
 from imsmodel.regmap import ErrorCode, Kind
 
-__all__ = ["EventOutcome", "ImsModel", "Message"]  # the value types live in message.py
+__all__ = [
+    "EventOutcome",
+    "ImsModel",
+    "Message",
+    "ReleaseWait",
+]  # the value types live in message.py
 
 # Local constants for the hot paths (all derived from regmap).
 _MASK32 = 0xFFFFFFFF
@@ -50,6 +55,11 @@ _MASK = rm.MSIX_CTRL_MASK
 assert _MASK == rm.IMS_CTRL_MASK
 _PASID_EN = rm.IMS_CTRL_PASID_EN
 _PASID_LSB = rm.IMS_CTRL_PASID_LSB
+# IMS-038: the owner fields of an IMS control word (PASID_EN and PASID)
+_OWNER = _PASID_EN | (rm.IMS_CTRL_WRITABLE & ~((1 << _PASID_LSB) - 1))
+_REL_OFF = rm.HANDLE_RELEASE.offset
+_REL_INDEX = rm.RELEASE_INDEX
+_REL_IMS = rm.RELEASE_IMS
 _ST_VALID = rm.ERR_STATUS_VALID
 _ST_OVF = rm.ERR_STATUS_OVERFLOW
 _CODE_LSB = rm.ERR_STATUS.field("code").lsb
@@ -123,6 +133,7 @@ class ImsModel:
         "_inflight",
         "_ip",
         "_kc",
+        "_last_release",
         "_m",
         "_msg_count",
         "_n",
@@ -143,11 +154,13 @@ class ImsModel:
         "_s_latched",
         "_s_logged",
         "_s_overflows",
+        "_s_owner_cleared",
         "_s_raise_dropped",
         "_s_raise_pended",
         "_s_raise_sent",
         "_s_raises",
         "_s_reads",
+        "_s_released",
         "_s_resets",
         "_s_slverr",
         "_s_unmask",
@@ -194,6 +207,7 @@ class ImsModel:
         self._s_latched = self._s_overflows = self._s_logged = 0
         self._s_writes = self._s_reads = self._s_slverr = 0
         self._s_b = self._s_b_ignored = self._s_resets = self._s_accepted = 0
+        self._s_released = self._s_owner_cleared = 0
         self._init_state()
 
     # ------------------------------------------------------------------ state
@@ -221,6 +235,7 @@ class ImsModel:
         self._inflight.clear()
         self._n_emitted = self._n_accepted = self._n_bdone = 0
         self._releases = []
+        self._last_release: ReleaseWait | None = None
 
     def reset(self) -> None:
         """Reset the device (IMS-021). Messages emitted before and not yet taken stay in the output
@@ -254,6 +269,17 @@ class ImsModel:
     def outstanding(self) -> int:
         """Messages emitted whose B response has not been reported (always 0 with auto_complete)."""
         return len(self._inflight)
+
+    @property
+    def b_answered(self) -> int:
+        """B responses reported since reset (`b_response` calls; 0 with auto_complete)."""
+        return self._n_bdone
+
+    @property
+    def last_release(self) -> ReleaseWait | None:
+        """The most recent in-range HANDLE_RELEASE step since reset (IMS-039) and what its held B
+        waits for (IMS-107, IMS-087); None before the first."""
+        return self._last_release
 
     @property
     def unaccepted(self) -> int:
@@ -315,6 +341,8 @@ class ImsModel:
         errors = latched + overflows. raises = raise_messages + raise_pended + raise_dropped.
         accepted: messages counted into MSG_COUNT (= sent with auto_complete); b_responses,
         b_errors (logged, = error_msg_write_failed), b_errors_ignored (raise messages, IMS-062).
+        releases: in-range HANDLE_RELEASE steps (IMS-039); owner_cleared: pending bits cleared by
+        an owner (PASID/PASID_EN) change (IMS-038).
         """
         e = self._s_err
         ev_err = e[_E_IMS_DIS] + e[_E_MSIX_DIS] + e[_E_INV] + e[_E_PASID]
@@ -343,6 +371,8 @@ class ImsModel:
             "b_errors": e[_E_WRITE],
             "b_errors_ignored": self._s_b_ignored,
             "resets": self._s_resets,
+            "releases": self._s_released,
+            "owner_cleared": self._s_owner_cleared,
         }
         for key, code in _ERR_STAT_KEYS:
             d[key] = e[code]
@@ -414,6 +444,8 @@ class ImsModel:
             return self._msg_count
         if off == rm.CAP.offset:
             return self._cap
+        if off == _REL_OFF:
+            return 0  # IMS-028: write-only
         return rm.ID_VALUE
 
     # ------------------------------------------------------------------ slave port: writes
@@ -439,6 +471,10 @@ class ImsModel:
             off = loc.offset
             if off == rm.CTRL.offset:
                 self._write_ctrl(value, bm)
+            elif off == _REL_OFF:
+                if bm and not self._release_write(value & bm):  # WSTRB = 0: nothing (IMS-023)
+                    self._s_slverr += 1
+                    return _SLVERR  # IMS-028: index past its table
             elif off == rm.ERR_STATUS.offset:
                 w1c = value & bm  # a byte with strobe 0 is not written, so it clears nothing
                 if w1c & _ST_VALID:  # IMS-027
@@ -484,6 +520,12 @@ class ImsModel:
             old = c[i]
             new = ((old & ~bm) | (value & bm)) & (_I_CTL_WR if ims else _X_CTL_WR)
             self._tab(ims, _C)[i] = new
+            # IMS-038: a new owner (PASID_EN or PASID changed) drops the pending interrupt of the
+            # old one, first: an unmask in the same write then finds nothing pending.
+            if ims and p[i] and (old ^ new) & _OWNER:
+                p = self._tab(ims, _P)  # the list written (a clone's copy), read again below
+                p[i] = 0
+                self._s_owner_cleared += 1
             # IMS-031: MASK 1 -> 0 on a pending entry of an open table sends one message with the
             # address/data after this write; a closed table keeps it pending (IMS-033).
             # IMS-036: MASK unchanged (or other words) sends nothing.
@@ -491,6 +533,27 @@ class ImsModel:
                 self._tab(ims, _P)[i] = 0
                 self._s_unmask += 1
                 self._emit(Message(a[i], d[i], ims, i, False, "unmask"))
+
+    def _release_write(self, value: int) -> bool:
+        """HANDLE_RELEASE (IMS-028, IMS-039) with the written bytes of the write (unwritten ones
+        0). False for an index past its table (SLVERR, nothing changes, nothing logged)."""
+        ims = bool(value & _REL_IMS)
+        i = value & _REL_INDEX
+        if i >= (self._n if ims else self._m):
+            return False
+        self._tab(ims, _P)[i] = 0
+        c = self._tab(ims, _C)
+        c[i] |= _MASK
+        self._s_released += 1
+        # IMS-107: the B waits for the entry's messages of earlier steps not yet answered (B's
+        # come in AW order, so for every message up to the entry's last one)
+        wait = entry = 0
+        for pos, msg in enumerate(self._inflight, start=1):
+            if msg.ims == ims and msg.index == i:
+                entry += 1
+                wait = pos
+        self._last_release = ReleaseWait(ims, i, entry, wait, len(self._inflight), self._n_bdone)
+        return True
 
     def _write_ctrl(self, value: int, bm: int) -> None:
         old = self._ctrl

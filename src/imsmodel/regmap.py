@@ -11,7 +11,7 @@ The offsets, fields, access codes, resets, table bases and windows come from the
 library only; `make regmap` regenerates it, docs/regmap/README.md). Edit the RDL, not this file,
 to change them.
 
-Rules referenced: IMS-001, IMS-013 (address bits [1:0] ignored), IMS-020..027, IMS-054.
+Rules referenced: IMS-001, IMS-013 (address bits [1:0] ignored), IMS-020..028, IMS-054.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ __all__ = [
     "ERR_STATUS_OVERFLOW",
     "ERR_STATUS_VALID",
     "HANDLE_MAX",
+    "HANDLE_RELEASE",
     "ID",
     "ID_VALUE",
     "IMS_CTRL_MASK",
@@ -70,6 +71,8 @@ __all__ = [
     "REGISTERS",
     "REGISTERS_BY_NAME",
     "REGISTERS_BY_OFFSET",
+    "RELEASE_IMS",
+    "RELEASE_INDEX",
     "STRB_BYTE_MASK",
     "WORD_ADDR_HI",
     "WORD_ADDR_LO",
@@ -158,6 +161,7 @@ class Access(enum.Enum):
     RO = "RO"
     RW = "RW"
     RW1C = "RW1C"
+    WO = "WO"  # write-only: reads 0, a write is a command (HANDLE_RELEASE, IMS-028)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +244,14 @@ def _mask_of(fields: tuple[Field, ...], access: Access) -> int:
 
 
 def _register_access(fields: tuple[Field, ...]) -> Access:
-    """A register's access code: RW1C when a field is, else RW when a field is, else RO."""
+    """A register's access code: RW1C when a field is, else RW when a field is, else WO when a
+    field is, else RO."""
     codes = {f.access for f in fields}
-    return Access.RW1C if Access.RW1C in codes else Access.RW if Access.RW in codes else Access.RO
+    if Access.RW1C in codes:
+        return Access.RW1C
+    if Access.RW in codes:
+        return Access.RW
+    return Access.WO if Access.WO in codes else Access.RO
 
 
 def _register(spec: _rdl.RegSpec) -> Register:
@@ -262,6 +271,7 @@ ERR_INFO = REGISTERS_BY_NAME["ERR_INFO"]
 ERR_PASID = REGISTERS_BY_NAME["ERR_PASID"]
 ERR_COUNT = REGISTERS_BY_NAME["ERR_COUNT"]
 MSG_COUNT = REGISTERS_BY_NAME["MSG_COUNT"]
+HANDLE_RELEASE = REGISTERS_BY_NAME["HANDLE_RELEASE"]
 if ID.reset != ID_VALUE:
     raise ImportError(f"regmap_rdl: ID resets to {ID.reset:#x}, the spec says {ID_VALUE:#x}")
 
@@ -272,6 +282,8 @@ CTRL_ERR_INT_ENABLE = CTRL.field("err_int_enable").mask
 CTRL_WRITABLE = CTRL.writable_mask
 ERR_STATUS_VALID = ERR_STATUS.field("valid").mask
 ERR_STATUS_OVERFLOW = ERR_STATUS.field("overflow").mask
+RELEASE_INDEX = HANDLE_RELEASE.field("index").mask  # IMS-028: [15:0] entry index
+RELEASE_IMS = HANDLE_RELEASE.field("ims").mask  # IMS-028: [16] 1 = IMS table, 0 = MSI-X
 
 # --------------------------------------------------------------------------- tables
 MSIX_TABLE_BASE = _rdl.MSIX_TABLE_BASE

@@ -72,6 +72,14 @@ REGISTERS: tuple[RegSpec, ...] = (
         0x0020,
         (("count", 0, 32, "RO", 0),),
     ),
+    (
+        "HANDLE_RELEASE",
+        0x0038,
+        (
+            ("index", 0, 16, "WO", 0),
+            ("ims", 16, 1, "WO", 0),
+        ),
+    ),
 )
 
 #: Table and PBA base offsets, array strides and address windows.

@@ -11,6 +11,11 @@ The contract does not fix the instant at which a step takes effect, only a windo
   FLUSH_BOUND(P) edges of it;
 * message accept (both AW and W done; MSG_COUNT, IMS-072/084): exactly at its edge.
 
+A HANDLE_RELEASE (IMS-039) is a register write whose B is held (IMS-107): applying it in a state
+records, with its response, how many B's that state's model must have seen (the entry's last
+message of earlier steps answered) before the B may be shown; a state in which the B shows
+earlier is dropped, and none left is "HANDLE_RELEASE B shown before ..." (C-HOLD).
+
 Steps of one channel (writes, reads, events, B errors, releases) keep their order. Messages must
 leave in the order of the steps of one linearization consistent with all windows.
 
@@ -78,6 +83,7 @@ SUBSUME_MIN = int(os.environ.get("IMS_CONTRACT_SUBSUME_MIN", "2"))
 """Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
 
 _E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
+_REL_OFF = rm.HANDLE_RELEASE.offset
 
 
 RELEASE_BOUND = 64
@@ -165,6 +171,16 @@ def _set_footprint(st: Step, n: int, m: int) -> None:
     off = st.txn.addr & 0xFFFC
     loc = rm.lookup(off, n, m)
     k = loc.kind
+    if kind == "write" and off == _REL_OFF:
+        # HANDLE_RELEASE: the entry's MASK and pending bit; its held B depends on which messages
+        # were emitted before it (_OUT)
+        value = st.txn.data & rm.STRB_BYTE_MASK[st.txn.strb]
+        ims, i = bool(value & rm.RELEASE_IMS), value & rm.RELEASE_INDEX
+        if st.txn.strb and i < (n if ims else m):
+            e, p = ("e", ims, i), ("p", ims, i)
+            st.r = frozenset((e, p, _OUT))
+            st.w = frozenset((e, p))
+        return
     if kind == "read":
         if k is Kind.REGISTER and loc.register is not None:
             name = loc.register.name
@@ -201,6 +217,8 @@ def _set_footprint(st: Step, n: int, m: int) -> None:
             if st.txn.strb & 1 and not st.txn.data & 1:  # may unmask: send, clear pending
                 st.r = frozenset((_CTRL, e, p))
                 st.w = frozenset((e, p, _OUT))
+            elif ims and st.txn.strb:  # may change the owner: clears pending (IMS-038)
+                st.r = st.w = frozenset((e, p))
             else:  # MASK set or kept: changes the words only (IMS-036)
                 st.r = st.w = frozenset((e,))
         else:
@@ -663,6 +681,7 @@ class ContractChecker:
     def _compare(self, st: Step, r: RegWrite | RegRead, resp: str, data: int | None) -> None:
         keep: list[_State] = []
         seen: set[tuple[int, str]] = set()
+        early: list[int] = []  # a release's B shown while this many B's are missing (IMS-107)
         for s in self.states:
             obs = [o for o in s.obs if o[0] == st.sid]
             if not obs:
@@ -674,7 +693,18 @@ class ContractChecker:
                 continue
             if isinstance(r, RegRead) and s_data != data:
                 continue
+            if isinstance(r, RegWrite) and s_data > s.model.b_answered:
+                early.append(s_data - s.model.b_answered)
+                continue
             keep.append(s)
+        if not keep and early and isinstance(r, RegWrite):
+            self._fail(
+                f"contract: HANDLE_RELEASE {r} shows its B @{r.bv_edge or r.b_edge} while "
+                f"{min(early)} B response(s) up to the last message of that "
+                f"entry emitted before the release are still missing, in every allowed order "
+                f"(C-HOLD; IMS-107)"
+            )
+            return
         if not keep:
             if isinstance(r, RegRead):
                 allowed = ", ".join(f"0x{d:08x} {rs}" for d, rs in sorted(seen))
@@ -751,8 +781,14 @@ class ContractChecker:
         if kind == "write":
             t = st.txn
             was_open = (model.table_open(False), model.table_open(True))
-            resp = model.write(t.addr & 0xFFFC, t.data, t.strb)
-            obs = (*obs, (st.sid, 0, resp))
+            off = t.addr & 0xFFFC
+            resp = model.write(off, t.data, t.strb)
+            held = 0  # IMS-107: B count the B of a release waits for (0: none)
+            if off == _REL_OFF and resp == "OKAY" and t.strb:
+                rw = model.last_release
+                assert rw is not None
+                held = rw.b_done + rw.wait
+            obs = (*obs, (st.sid, held, resp))
             # C-FLUSH: a flush ends when its table closes; its release steps still pending are
             # dropped (the table sends nothing after the closing write, and reopening it starts
             # a new flush of every pending entry)

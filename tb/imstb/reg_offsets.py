@@ -22,6 +22,7 @@ __all__ = [
     "ERR_PASID",
     "ERR_STATUS",
     "ERR_VALID",
+    "HANDLE_RELEASE",
     "ID",
     "IMS_PBA",
     "IMS_TABLE",
@@ -32,6 +33,7 @@ __all__ = [
     "PASID_EN",
     "PASID_LSB",
     "REGISTERS",
+    "RELEASE_IMS",
     "VCTRL",
     "WORDS",
     "entry_base",
@@ -48,6 +50,8 @@ ERR_INFO = rm.ERR_INFO.offset
 ERR_PASID = rm.ERR_PASID.offset
 ERR_COUNT = rm.ERR_COUNT.offset
 MSG_COUNT = rm.MSG_COUNT.offset
+HANDLE_RELEASE = rm.HANDLE_RELEASE.offset
+RELEASE_IMS = rm.RELEASE_IMS  # HANDLE_RELEASE [16]: the IMS table ([15:0]: the index)
 REGISTERS: tuple[int, ...] = tuple(r.offset for r in rm.REGISTERS)
 
 # region bases

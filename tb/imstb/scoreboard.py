@@ -70,15 +70,19 @@ _REG_RULES = {
     "ERR_PASID": "IMS-051/IMS-052",
     "ERR_COUNT": "IMS-050",
     "MSG_COUNT": "IMS-072/IMS-084",
+    "HANDLE_RELEASE": "IMS-028/IMS-039",
 }
 _WORDS = ("addr_lo", "addr_hi", "data", "ctrl")
 _WORD_RULES = (
     "IMS-021/IMS-022/IMS-023",
     "IMS-021/IMS-023",
     "IMS-021/IMS-023",
-    "IMS-021/IMS-022/IMS-023",
+    "IMS-021/IMS-022/IMS-023/IMS-038",
 )
 _PBA_RULES = "IMS-026/IMS-030/IMS-031/IMS-043"
+
+
+_REL_OFF = rm.HANDLE_RELEASE.offset
 
 
 def describe_offset(off: int, n: int, m: int) -> tuple[str, str]:
@@ -179,6 +183,8 @@ class ImsScoreboard:
         self._last_step: tuple[int, Text] | None = None  # (edge, description)
         self._last_outcome: EventOutcome | None = None
         self._last_write_off: int | None = None
+        # a HANDLE_RELEASE whose held B (IMS-087) waits for the model's messages to be answered
+        self._rel_hold: RegWrite | None = None
         self.on_message: list[Callable[[Message, MsgAw], None]] = []
         self._debug = self.log.isEnabledFor(logging.DEBUG)  # refreshed at every edge
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -408,6 +414,26 @@ class ImsScoreboard:
                 f" model {exp} ({rule}; IMS-024 for read-only registers)"
             )
         self._collect(desc)
+        if off == _REL_OFF and exp == "OKAY" and t.strb and not lost:
+            self._release_b(t)
+
+    def _release_b(self, t: RegWrite) -> None:
+        """IMS-087 (profile): the B of an in-range HANDLE_RELEASE is first shown one edge after
+        the B handshake that leaves the master port idle (nothing queued or in flight; the commit
+        edge + 1 when it is idle at the release's step)."""
+        self.stats["releases"] += 1
+        if self.model.outstanding == 0:
+            self._check_release_b(t, t.edge + 1, "no message was unanswered at its step")
+        else:
+            self._rel_hold = t
+
+    def _check_release_b(self, t: RegWrite, want: int, why: str) -> None:
+        shown = t.bv_edge if t.bv_edge is not None else t.b_edge
+        if shown != want:
+            self._fail(
+                f"HANDLE_RELEASE {t}: BVALID first @{shown}, the profile shows it @{want} ({why}; "
+                f"IMS-087, IMS-107)"
+            )
 
     def _read(self, t: RegRead) -> None:
         assert t.resp is not None
@@ -459,6 +485,7 @@ class ImsScoreboard:
         self._expected.clear()
         self._aw_i = self._w_i = 0
         self._last_step = None
+        self._rel_hold = None
         self._note(t)
 
     def _accept(self, t: MsgAccept) -> None:
@@ -483,6 +510,14 @@ class ImsScoreboard:
             return
         msg = self.model.b_response(t.resp)
         self.stats["msg_b"] += 1
+        rel = self._rel_hold
+        # the last message unanswered before this B (a raise this B's step emits is pushed after
+        # the port went idle: the RTL does not wait for it)
+        if rel is not None and outstanding == 1:
+            self._rel_hold = None
+            self._check_release_b(
+                rel, t.edge + 1, f"the last unanswered message had its B @{t.edge}"
+            )
         desc = _Lazy((_b_str, t, msg))
         if t.resp != "OKAY" and not msg.raise_:
             self._step(t.edge, desc)  # IMS-053: a logged B error is a step

@@ -7,11 +7,11 @@ in the project. One root map `axil` (32-bit, byte addressed) holds:
 * the MSI-X table (`msix[i].addr_lo/addr_hi/data/ctrl`) and the IMS table (`ims[i]...`);
 * both PBAs (`msix_pba[q][half]`, `ims_pba[q][half]`).
 
-Access codes map RO -> "RO", RW -> "RW", RW1C -> "W1C". A register is *volatile* (the DUT changes
-it by itself, so its mirror is not compared) when it has no RW field and is not a constant (ID,
-CAP): the ERR_* registers, MSG_COUNT and the PBAs. Every register is added to the map with rights
-"RW": writes to read-only registers are legal on this device (IMS-024, answered OKAY); the field
-access codes keep their mirror unchanged.
+Access codes map RO -> "RO", RW -> "RW", RW1C -> "W1C", WO -> "WO". A register is *volatile* (the
+DUT changes it by itself, so its mirror is not compared) when it has no RW field and is not a
+constant (ID, CAP): the ERR_* registers, MSG_COUNT, the PBAs and the write-only HANDLE_RELEASE.
+Every register is added to the map with rights "RW": writes to read-only registers are legal on
+this device (IMS-024, answered OKAY); the field access codes keep their mirror unchanged.
 
 Building the 2048/256 model takes about a second, so one model per (N, M) is built per simulator
 process and `reset()` between tests (`get_reg_block`).
@@ -27,7 +27,7 @@ from imsmodel import regmap as rm
 
 __all__ = ["EntryRegs", "ImsReg", "ImsRegBlock", "get_reg_block"]
 
-_ACCESS = {rm.Access.RO: "RO", rm.Access.RW: "RW", rm.Access.RW1C: "W1C"}
+_ACCESS = {rm.Access.RO: "RO", rm.Access.RW: "RW", rm.Access.RW1C: "W1C", rm.Access.WO: "WO"}
 
 
 class ImsReg(uvm_reg):

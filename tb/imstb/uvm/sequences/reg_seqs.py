@@ -60,7 +60,9 @@ class _RegSeq(ImsSeq):
         """Global registers, plus k random words of each table (first and last entries
         included), plus every PBA word."""
         ctx = self.ctx
-        regs = list(ctx.regs.regs.values())
+        # (not the write-only HANDLE_RELEASE: a random write to it would release an entry, which
+        # the register mirror does not predict; the directed owner-isolation tests cover it)
+        regs = [r for r in ctx.regs.regs.values() if r.spec.access is not rm.Access.WO]
         for ims in (False, True):
             size = ctx.size(ims)
             idx = {0, size - 1} | set(self.rng.sample(range(size), min(k, size)))
