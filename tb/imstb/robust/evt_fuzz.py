@@ -54,6 +54,7 @@ from imstb.robust.common import (
     chosen_entries,
     log,
     read_errs,
+    report_counts,
     start_env,
     table_size,
 )
@@ -382,6 +383,9 @@ async def run_evt_fuzz(run: Run) -> None:
         audit.matched,
         len(tracker.sent) - audit.matched,
         "\n  ".join(audit.lines()),
+    )
+    report_counts(  # for `make soak`'s totals
+        env, "ims_evt_fuzz_test", {k: (c.tried, c.delivered) for k, c in audit.forbidden.items()}
     )
     problems = [f"bench: {e}" for e in tracker.errors[:5]]
     if env.scoreboard.profile:
