@@ -31,9 +31,12 @@ late IMS event that was not PASID_MISMATCH (IMS-108), fails the test.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, deque
+from pathlib import Path
 
 import cocotb
+from cocotb_coverage.coverage import CoverPoint, coverage_db
 
 from imsmodel import EventOutcome
 from imstb.bfm.axil_master import AxilWrite
@@ -74,6 +77,19 @@ REQUIRED_BINS = (
     ("before release", "pending"),
 )
 
+#: Coverage (docs/testplan.hjson `cg_reassign`): table x timing x outcome of the previous owner's
+#: events around a reassignment, every combination the spec allows (IMS: the late ones all fail
+#: the PASID check; MSI-X: late only before the release, where they pend and are dropped).
+COVERGROUP = "cg_reassign"
+COVER_POINT = f"{COVERGROUP}.table_x_timing_x_outcome[IMS-038,IMS-039,IMS-107,IMS-108]"
+COVER_BINS = (
+    ("ims", IN_FLIGHT, "sent"),
+    ("ims", IN_FLIGHT, "pending"),
+    *(("ims", t, "pasid_mismatch") for t in TIMINGS),
+    ("msix", IN_FLIGHT, "sent"),
+    ("msix", "before release", "pending"),
+)
+
 N_OWNERS = 8
 #: Master port speeds while a release drains: (name, weight, AWREADY/WREADY prob, B delay).
 PORT = (
@@ -103,6 +119,7 @@ class Attribution:
         self.pending: dict[Entry, Tag] = {}  # who set an entry's pending bit
         self.raisers: dict[Entry, deque[Tag | None]] = {}  # model messages' raisers
         self.bins: Counter[tuple[str, str]] = Counter()  # (timing, outcome) of tagged events
+        self.cov: Counter[tuple[str, str, str]] = Counter()  # (table, timing, outcome)
         self.errors: list[str] = []
         self.not_mismatch: list[str] = []  # late IMS events that passed the PASID check
         model.probes.append(self.on_step)
@@ -122,6 +139,7 @@ class Attribution:
                     # owner's own event again (its previous generation's events are gone)
                     tag = (tag[0], RETURNED)
                 self.bins[(tag[1], _outcome(rec.outcome))] += 1
+                self.cov[("ims" if rec.ims else "msix", tag[1], _outcome(rec.outcome))] += 1
                 if rec.ims and tag[1] in LATE and rec.outcome is not EventOutcome.PASID_MISMATCH:
                     self.not_mismatch.append(f"{tag[1]} event of owner {tag[0]} on IMS[{e[1]}]")
             else:
@@ -346,6 +364,30 @@ def _report(
     if n_reassign >= 50:
         missing = [f"{t} x {o}" for t, o in REQUIRED_BINS if not att.bins[(t, o)]]
         assert not missing, f"late-event timings never reached (stimulus problem): {missing}"
+    path = export_coverage(att, env.n, env.m)
+    log.info("coverage %s: %s", COVERGROUP, path)
+
+
+def export_coverage(att: Attribution, n: int, m: int) -> Path:
+    """The test's own coverage feed: `cg_reassign` exported like the pyuvm coverage (YAML, to
+    $IMS_COV_DIR/<sim>-<N>x<M>/ims_reassign_test_<seed>.yml), which the sign-off merges."""
+    for key in [k for k in coverage_db if k.split(".")[0] == COVERGROUP]:
+        del coverage_db[key]
+    cp = CoverPoint(COVER_POINT, bins=list(COVER_BINS))
+    hit = cp(lambda label: None)
+    for label in COVER_BINS:
+        count = att.cov[label]
+        if count:
+            hit(label)
+            cp._hits[label] += count - 1  # the hit count, without sampling each event again
+    env_dir = os.environ.get("IMS_COV_DIR")
+    root = Path(env_dir) if env_dir else Path(__file__).resolve().parents[3] / "build" / "cov"
+    folder = root / f"{os.environ.get('IMS_SIM', 'sim')}-{n}x{m}"
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = int(os.environ.get("COCOTB_RANDOM_SEED", "0") or 0)
+    path = folder / f"ims_reassign_test_{seed}.yml"
+    coverage_db.export_to_yaml(str(path))
+    return path
 
 
 __all__ = ["TIMINGS", "Attribution", "run_reassign"]
