@@ -13,7 +13,7 @@ to owner B with the documented sequence (docs/spec.md section 4a):
 A's own events keep coming around it: some just before (1), so messages to A's pair are in
 flight when the release drains; and late ones at every timing (`TIMINGS`): after (1) but before
 (2), offered while (2)'s B is held, and after (2)'s B (before and after (3)). The master port
-is fast, slow (rare AWREADY/WREADY, B after 15..50 cycles) or slow with an injected B error
+is fast, slow (AWREADY/WREADY 40 %, B after 6..24 cycles) or slow with an injected B error
 (SLVERR/DECERR) on the messages in flight while the release drains. MSI-X entries are moved too:
 they have no PASID, so A's late events there can only come before the release (masked: pending,
 dropped by the release, IMS-039); a later one could not be told apart from B's (not a device
@@ -94,8 +94,8 @@ N_OWNERS = 8
 #: Master port speeds while a release drains: (name, weight, AWREADY/WREADY prob, B delay).
 PORT = (
     ("fast", 0.4, 0.9, Delay(0, 3)),
-    ("slow", 0.4, 0.3, Delay(15, 50)),
-    ("slow, B error", 0.2, 0.3, Delay(15, 50)),
+    ("slow", 0.4, 0.4, Delay(6, 24)),
+    ("slow, B error", 0.2, 0.4, Delay(6, 24)),
 )
 
 
