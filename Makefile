@@ -54,7 +54,7 @@ help: ## show this help
 	@echo "Variables: SIM=icarus|verilator (default both)  SEEDS=N  TESTS=PATTERN  CONFIG=64x9,1x1  J=N"
 	@echo "           RTL=FILE.f (regress another implementation)  REGRESS_ARGS='--no-goals ...'"
 	@echo "           cocotb-style (make regress only): SEED=N  WAVES=1  TESTCASE=NAME  MODULE=test_smoke"
-	@echo "           make soak: SOAK_MINUTES=30  SOAK_ITEMS=2000 (IMS_ROBUST_ITEMS of its counting rounds)  SOAK_ARGS='--seed N ...'"
+	@echo "           make soak: SOAK_MINUTES=30  SOAK_ITEMS=600 (IMS_ROBUST_ITEMS of its counting rounds)  SOAK_ARGS='--seed N ...'"
 
 venv: $(STAMP) ## create .venv and install the kit with its dev tools (once; again when pyproject.toml changes)
 
@@ -78,7 +78,7 @@ regress: sysdeps-regress $(STAMP) ## regression: build, run tests x seeds x sims
 
 # the pre-tape-out soak (not in `make test`): robustness tests x both simulators x default configs
 SOAK_MINUTES ?= 30
-SOAK_ITEMS  ?= 2000
+SOAK_ITEMS  ?= 600
 SOAK_ARGS   ?=
 soak: sysdeps-regress $(STAMP) ## pre-tape-out soak, not in make test: robustness tests x sims x configs sharded over the cores for SOAK_MINUTES (30); totals per class "N tried, 0 delivered"
 	$(VBIN)/python scripts/soak.py --minutes $(SOAK_MINUTES) --items $(SOAK_ITEMS) \

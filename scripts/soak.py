@@ -44,8 +44,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--items",
         type=int,
-        default=int(os.environ.get("SOAK_ITEMS", 2000)),
-        help="IMS_ROBUST_ITEMS of the counting rounds (2000)",
+        default=int(os.environ.get("SOAK_ITEMS", 600)),
+        help="IMS_ROBUST_ITEMS of the counting rounds (600)",
     )
     p.add_argument(
         "--counting",
@@ -121,6 +121,17 @@ def _round(
         time.sleep(1)
     log.close()
     results = []
+    if cut:  # jobs of the matrix without a result were killed at the box (or never started)
+        try:
+            manifest = json.loads((run / "manifest.json").read_text())
+            done = {f.stem for f in (run / "results").glob("*.json")}
+            results += [
+                {"job": j["id"], "status": "interrupted", "rerun": j.get("rerun", "")}
+                for j in manifest.get("jobs", [])
+                if j["id"] not in done
+            ]
+        except (OSError, ValueError, KeyError):
+            pass
     for f in sorted((run / "results").glob("*.json")):
         try:
             results.append(json.loads(f.read_text()))
