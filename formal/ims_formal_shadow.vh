@@ -53,6 +53,7 @@
     // ------------------------------------------------------------------ register write decode
     wire [15:0] wa     = s_axil_awaddr;
     wire        wd_ctl = (wa[15:2] == 14'h0002);                     // CTRL
+    wire        wd_rel = (wa[15:2] == 14'h000E) && (s_axil_wstrb != 4'd0);   // HANDLE_RELEASE
     wire        wd_est = (wa[15:2] == 14'h0004);                     // ERR_STATUS
     wire        wd_mt  = (wa[15:12] == 4'h1) && ({24'd0, wa[11:4]} < MSIX_ENTRIES);   // MSI-X entry
     wire        wd_it  = wa[15] && ({21'd0, wa[14:4]} < IMS_ENTRIES);               // IMS entry
@@ -74,6 +75,7 @@
     reg  [CNT_W-1:0]   sh_allow_u, sh_sent_u, sh_sent_bad;
     reg  [HS_W-1:0]   f_maw, f_mw, f_mb;   // message AW / W / B handshakes since reset
     reg  [1:0]      f_wpend, f_rpend;    // register writes without B, reads without R
+    reg             f_wrel;              // the write without B is a HANDLE_RELEASE (B may be held)
     reg  [4:0]      f_nsteps;            // write commits + events since reset
 
     // next state
@@ -86,6 +88,9 @@
     reg  [CNT_W-1:0]   n_allow_u, n_sent_u, n_sent_bad;
     reg  [2*ENTRIES-1:0] give;            // messages this edge's steps allow, per entry
     reg             old_mopen, old_iopen, nm, ev_err, ev_masked, raise;
+    reg             np_pen;              // an IMS control word's PASID_EN / PASID after the write
+    reg  [19:0]     np_pasid;
+    reg  [16:0]     rel_v;               // HANDLE_RELEASE operand (written bytes, others 0)
     reg  [1:0]      n_errs;
     integer         i;
 
@@ -111,6 +116,9 @@
         ev_masked    = 1'b0;
         raise        = 1'b0;
         n_errs       = 2'd0;
+        np_pen       = 1'b0;
+        np_pasid     = 20'd0;
+        rel_v        = 17'd0;
 
         // ---- register write at its commit edge (IMS-012, IMS-020..036)
         if (hs_wc) begin
@@ -139,6 +147,23 @@
             if (wd_est && s_axil_wstrb[0] && s_axil_wdata[0]) begin   // IMS-027
                 n_err_valid = 1'b0;
             end
+            // IMS-039: HANDLE_RELEASE clears the entry's pending bit and sets its MASK
+            if (wd_rel) begin
+                rel_v = s_axil_wdata[16:0] & {s_axil_wstrb[2], {8{s_axil_wstrb[1]}},
+                                              {8{s_axil_wstrb[0]}}};
+                for (i = 0; i < MSIX_ENTRIES; i = i + 1) begin
+                    if (!rel_v[16] && rel_v[15:0] == i) begin
+                        n_pend[i] = 1'b0;
+                        n_mask[i] = 1'b1;
+                    end
+                end
+                for (i = 0; i < IMS_ENTRIES; i = i + 1) begin
+                    if (rel_v[16] && rel_v[15:0] == i) begin
+                        n_pend[MSIX_ENTRIES + i] = 1'b0;
+                        n_mask[MSIX_ENTRIES + i] = 1'b1;
+                    end
+                end
+            end
             // MSI-X entries: data word tag, MASK (IMS-031, IMS-036)
             for (i = 0; i < MSIX_ENTRIES; i = i + 1) begin
                 if (wd_mt && wd_e == i) begin
@@ -162,6 +187,15 @@
                         n_tag[MSIX_ENTRIES + i] = 1'b1;
                     end
                     if (wd_dw == 2'd3) begin
+                        // IMS-038: a new owner (PASID_EN or PASID) drops the pending bit first
+                        np_pen   = s_axil_wstrb[0] ? s_axil_wdata[3] : n_pen[i];
+                        np_pasid = n_pasid[20*i +: 20];
+                        if (s_axil_wstrb[1]) np_pasid[3:0]   = s_axil_wdata[15:12];
+                        if (s_axil_wstrb[2]) np_pasid[11:4]  = s_axil_wdata[23:16];
+                        if (s_axil_wstrb[3]) np_pasid[19:12] = s_axil_wdata[31:24];
+                        if (np_pen != n_pen[i] || np_pasid != n_pasid[20*i +: 20]) begin
+                            n_pend[MSIX_ENTRIES + i] = 1'b0;
+                        end
                         if (s_axil_wstrb[0]) begin
                             nm = s_axil_wdata[0];
                             if (n_mask[MSIX_ENTRIES + i] && !nm && n_pend[MSIX_ENTRIES + i] && n_ctrl[2]) begin
@@ -324,6 +358,7 @@
             f_mb          <= {HS_W{1'b0}};
             f_wpend       <= 2'd0;
             f_rpend       <= 2'd0;
+            f_wrel        <= 1'b0;
             f_nsteps      <= 5'd0;
         end else begin
             sh_ctrl       <= n_ctrl;
@@ -343,6 +378,7 @@
             f_mw          <= f_mw + {{(HS_W-1){1'b0}}, hs_mw};
             f_mb          <= f_mb + {{(HS_W-1){1'b0}}, hs_mb};
             f_wpend       <= f_wpend + {1'b0, hs_wc} - {1'b0, hs_sb};
+            if (hs_wc) f_wrel <= wd_rel;
             f_rpend       <= f_rpend + {1'b0, hs_ar} - {1'b0, hs_sr};
             f_nsteps      <= f_nsteps + {4'd0, hs_wc} + {4'd0, hs_ev};
         end

@@ -269,7 +269,13 @@ module ims_formal_tb (
             assert(hs_wc == hs_ww);
             // P-RSP (IMS-014)
             assert(f_wpend <= 2'd1);
-            assert(s_axil_bvalid == (f_wpend == 2'd1));
+            // (the B of a HANDLE_RELEASE may be held while messages are unanswered, IMS-087)
+            if (!(f_wpend == 2'd1 && f_wrel)) begin
+                assert(s_axil_bvalid == (f_wpend == 2'd1));
+            end
+            if (s_axil_bvalid) begin
+                assert(f_wpend == 2'd1);
+            end
             assert(f_rpend <= 2'd1);
             if (s_axil_rvalid) begin
                 assert(f_rpend == 2'd1);
