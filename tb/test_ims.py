@@ -36,6 +36,7 @@ from imstb.uvm.sequences.platform_seqs import (
 from imstb.uvm.sequences.programming import EventStormSeq, ProgramPairsSeq
 from imstb.uvm.sequences.random_mix import RandomMixSeq, random_items
 from imstb.uvm.sequences.reg_seqs import RegResetSeq, RegRwSeq, UnmappedSeq
+from imstb.uvm.sequences.rule_inputs import EventClassSeq, OpenBothSeq, StrobeSeq
 from imstb.uvm.sequences.timing import BackpressureSeq, RaceSeq
 
 _N = int(os.environ.get("IMS_ENTRIES", 64))
@@ -191,6 +192,19 @@ class ims_driver_patterns_test(ImsBaseTest):
 
     async def body(self) -> None:
         await DriverPatternsSeq("driver_patterns", self.ctx).run()
+
+
+@pyuvm.test(timeout_time=_us(600), timeout_unit="us")
+class ims_rule_inputs_test(ImsBaseTest):
+    """Rule inputs reached on purpose (imstb.stim_classes): every handle class of both tables and
+    every PASID class x table and entry state (IMS-040..045); every byte strobe on every entry
+    word (IMS-023); one CTRL write opening both tables with pending entries, PBA words past
+    bit 31 read while pending (IMS-026, IMS-032, IMS-037)."""
+
+    async def body(self) -> None:
+        await EventClassSeq("event_classes", self.ctx).run()
+        await StrobeSeq("strobes", self.ctx).run()
+        await OpenBothSeq("open_both", self.ctx).run()
 
 
 # ---------------------------------------------------------------------- platform scenarios

@@ -2,12 +2,15 @@
 Plain cocotb on `imstb.directed.ImsEnv`; the machinery is `imstb.robust.evt_fuzz`, the shared parts
 `imstb.robust.common` ($IMS_ROBUST_ITEMS scales the traffic).
 
-`ims_evt_fuzz_test`: random handles on both tables (in range, just past the end, anywhere in 16
-bits), random PASIDs against PASID_EN entries, events while a table is disabled or the function
-masked, racing random CTRL/mask/PASID writes. Counters "N <kind> events tried, 0 delivered" for
-cross-PASID, masked, disabled-table and out-of-range attempts, and the events on PASID_EN=0 entries
-that must be taken whatever their PASID (IMS-045). The scoreboard is not strict here, so that a
-broken DUT still gets its counters reported.
+`ims_evt_fuzz_test`: handles on both tables picked by class (0, last, in range, = size, size + 1,
+far) and PASID fields picked by class against the target entry's control word as the model has it
+(equal, one bit off, absent with the entry's bits, absent with zeros, entry without PASID_EN;
+`imstb.stim_classes`), entries programmed with PASID_EN = 1 three times in four and corner PASIDs,
+events while a table is disabled or the function masked, racing random CTRL/mask/PASID writes. The
+end of the log tallies each class as tried and as seen at the event's step (with outcomes). Counters
+"N <kind> events tried, 0 delivered" for cross-PASID, masked, disabled-table and out-of-range
+attempts, and the events on PASID_EN=0 entries that must be taken whatever their PASID (IMS-045).
+The scoreboard is not strict here, so that a broken DUT still gets its counters reported.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from imstb.robust.evt_fuzz import run_evt_fuzz
 
 @cocotb.test(timeout_time=limit_us(400), timeout_unit="us")
 async def ims_evt_fuzz_test(dut: object) -> None:
-    """IMS-033, IMS-040..045, IMS-050..052: random events on both tables (out-of-range handles,
-    random PASIDs, disabled tables, masked entries) racing random CTRL/mask/PASID writes; the
+    """IMS-033, IMS-040..045, IMS-050..052: events on both tables with handles and PASID fields
+    picked by class (imstb.stim_classes; disabled tables, masked entries) racing random
+    CTRL/mask/PASID writes; a per-class tally ends the log; the
     forbidden attempts are counted against the messages the DUT sent: none may be delivered.
     The scoreboard is not strict here, so a broken DUT still gets its counters reported."""
     env = ImsEnv(

@@ -453,6 +453,28 @@ def test_subsumption_keeps_both_race_outcomes() -> None:
                 f.run(e + 200)
 
 
+@pytest.mark.parametrize("err_count", [0, 1])
+def test_flush_explained_in_every_state_not_only_the_first(err_count: int) -> None:
+    """Two states differ only in what nothing has read yet (a masked entry's event raced a
+    closing CTRL write: pending, or MSIX_DISABLED); the opening write's flush message must be
+    explained in both, so a later ERR_COUNT read may show either outcome. (Found by
+    ims_rule_inputs_test, 64x9 seed 7: the releases made while explaining the first state were
+    not open in the others' searches, so every state but the first was dropped.)"""
+    f = Feed()
+    e = _pended(f, setup(f, masked=(2,)))
+    f.write(e, CTRL, 0, e + 4)  # closes the (function-masked) table for good
+    f.event(e + 1, 2)  # event first: pending (masked); write first: MSIX_DISABLED
+    e += 80
+    # opens: flush of entries 1 and 3, the first message before the write's B
+    f.write(e, CTRL, rm.CTRL_MSIX_ENABLE, e + 4)
+    f.msg(e + 3, addr_of(1), 0x41, e + 6)
+    f.msg(e + 5, addr_of(3), 0x43, e + 8)
+    f.read(e + 30, rm.ERR_COUNT.offset, e + 32, err_count)
+    f.run(e + 60)
+    f.done()
+    assert not f.c.errors
+
+
 # ---------------------------------------------------------------------- HANDLE_RELEASE (IMS-107)
 RELEASE = rm.HANDLE_RELEASE.offset
 

@@ -245,8 +245,14 @@ class _State:
     obs: tuple[tuple[int, int, str], ...] = ()  # (step id, data, resp) of applied reads/writes
     due: int = 0  # ready count when q[aw] became due
     trail: tuple[str, ...] = field(default=())  # last applied steps (for reports)
+    kc: tuple[object, ...] | None = None  # `key()`, cached; None after any field changed
 
     def key(self) -> tuple[object, ...]:
+        if self.kc is None:
+            self.kc = self._key()
+        return self.kc
+
+    def _key(self) -> tuple[object, ...]:
         return (
             self.model.state_key(),
             tuple(s.sid for s in self.pending),
@@ -506,6 +512,7 @@ class ContractChecker:
             add = tuple(new)
             for s in self.states:
                 s.pending = s.pending + add
+                s.kc = None
         for t in msgs:
             if type(t) is MsgAw:
                 assert isinstance(t, MsgAw)
@@ -518,6 +525,7 @@ class ContractChecker:
                 acc = Step(self._sid, "accept", k, k, w=frozenset((_MSGCOUNT,)))
                 for s in self.states:
                     s.pending = (*s.pending, acc)
+                    s.kc = None
                 self._force(acc, k, f"{t}")
             elif type(t) is MsgB:
                 assert isinstance(t, MsgB)
@@ -612,6 +620,7 @@ class ContractChecker:
         for s in out:
             if s.q[s.aw].addr == t.addr:
                 s.aw += 1
+                s.kc = None
                 self.messages += len(keep) == 0
                 s.due = self._ready
                 self._pop_done(s)
@@ -633,6 +642,7 @@ class ContractChecker:
         for s in out:
             if s.q[s.w].data == t.data:
                 s.w += 1
+                s.kc = None
                 self._pop_done(s)
                 keep.append(s)
         if not keep:
@@ -652,6 +662,7 @@ class ContractChecker:
             s.q = s.q[n:]
             s.aw -= n
             s.w -= n
+            s.kc = None
 
     def _on_b(self, k: int, t: MsgB) -> None:
         out: list[_State] = []
@@ -689,6 +700,7 @@ class ContractChecker:
             _, s_data, s_resp = obs[0]
             seen.add((s_data, s_resp))
             s.obs = tuple(o for o in s.obs if o[0] != st.sid)
+            s.kc = None
             if s_resp != resp:
                 continue
             if isinstance(r, RegRead) and s_data != data:
@@ -843,13 +855,15 @@ class ContractChecker:
         now: int,
         out: dict[Any, _State],
         only: set[int] | None = None,
+        fresh: int | None = None,
     ) -> None:
-        """Every state reachable from s by applying eligible steps (of `only`, if given),
-        stopping at the first that meets `goal` on each path; those go into `out`
-        (deduplicated)."""
+        """Every state reachable from s by applying eligible steps (of `only`, if given, and
+        every step made at or after sid `fresh`, default: made during this search), stopping at
+        the first that meets `goal` on each path; those go into `out` (deduplicated)."""
         stack = [s]
         visited: set[Any] = set()
-        fresh = self._sid + 1
+        if fresh is None:
+            fresh = self._sid + 1
         while stack:
             cur = stack.pop()
             if goal(cur):
@@ -882,12 +896,16 @@ class ContractChecker:
         seeds: Callable[[_State], list[Step]] | None = None,
     ) -> list[_State]:
         out: dict[Any, _State] = {}
+        # Steps made while explaining (an opening write's releases) are open in every state's
+        # search: the search of the first state makes them, later states reuse them
+        # (`_releases`), and their sids are not in a closure taken before they existed.
+        fresh = self._sid + 1
         for s in self.states:
             if goal(s):
                 out[id(s)] = s
             else:
                 only = self._closure(s, seeds(s), now) if seeds is not None else None
-                self._search(s, goal, now, out, only)
+                self._search(s, goal, now, out, only, fresh)
         return list(out.values())
 
     def _force(self, st: Step, now: int, why: str) -> None:

@@ -63,6 +63,8 @@ class StepRecord:
     # IMS event that reached the PASID check: (PASID_EN, "match" | "mismatch" | "absent")
     pasid_case: tuple[bool, str] | None = None
     entry_pasid: int = 0  # the entry's PASID field then
+    # IMS event with an in-range handle: the entry's control word it found (any table state)
+    entry_ctrl: int | None = None
     b_message: Message | None = None  # the message a B response belonged to
     messages: list[Message] = field(default_factory=list)
     error: tuple[rm.ErrorCode, bool] | None = None  # (code, latched) or overflow when False
@@ -147,16 +149,17 @@ class ProbedModel(ImsModel):
         rec.ims = bool(ims)
         rec.handle = handle
         rec.pasid = pasid
-        if ims and self.ctrl & _I_EN and handle < self._ims_n:
-            ctl = self.entry_ctrl(True, handle)
-            if pasid is None:
-                case = "absent"
-            elif pasid == ctl >> _PASID_LSB:
-                case = "match"
-            else:
-                case = "mismatch"
-            rec.pasid_case = (bool(ctl & _PASID_EN), case)
-            rec.entry_pasid = ctl >> _PASID_LSB
+        if ims and handle < self._ims_n:
+            ctl = rec.entry_ctrl = self.entry_ctrl(True, handle)
+            if self.ctrl & _I_EN:  # the event reaches the PASID check
+                if pasid is None:
+                    case = "absent"
+                elif pasid == ctl >> _PASID_LSB:
+                    case = "match"
+                else:
+                    case = "mismatch"
+                rec.pasid_case = (bool(ctl & _PASID_EN), case)
+                rec.entry_pasid = ctl >> _PASID_LSB
         self._rec = rec  # `_begin`, inline: one event step per clock at full rate
         logged = self._logged0 = self.errors_logged
         if self._counters[0] != logged:

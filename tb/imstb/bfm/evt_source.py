@@ -99,11 +99,13 @@ class EvtSource:
         )
         sampler.on_edge(self._edge)
 
-    def send_nowait(self, ims: bool, handle: int, pasid: int | None = None) -> EvtOp:
-        """Queue one event; `pasid=None` sends it with evt_pasid_valid = 0."""
-        op = EvtOp(
-            bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF, self._junk(20)
-        )
+    def send_nowait(
+        self, ims: bool, handle: int, pasid: int | None = None, *, absent_bits: int | None = None
+    ) -> EvtOp:
+        """Queue one event; `pasid=None` sends it with evt_pasid_valid = 0 and evt_pasid =
+        `absent_bits` (random junk when None)."""
+        junk = self._junk(20) if absent_bits is None else absent_bits & 0xFFFFF
+        op = EvtOp(bool(ims), handle & 0xFFFF, None if pasid is None else pasid & 0xFFFFF, junk)
         self._q.append(op)
         self._idle.clear()
         return op

@@ -1,12 +1,15 @@
 """Machinery of the robustness test of event fuzzing with forbidden-attempt counters
 (`tb/test_robust_evt_fuzz.py`).
 
-`ims_evt_fuzz_test`: random handles on both tables (in range, just past the end, anywhere in 16
-bits), random PASIDs against PASID_EN entries, events while a table is disabled or the function
-masked, racing random CTRL/mask/PASID writes. Counters "N <kind> events tried, 0 delivered" for
-cross-PASID, masked, disabled-table and out-of-range attempts, and the events on PASID_EN=0 entries
-that must be taken whatever their PASID (IMS-045). The scoreboard is not strict here, so that a
-broken DUT still gets its counters reported.
+`ims_evt_fuzz_test`: handles on both tables picked by class (0, last, in range, = size, size + 1,
+far) and PASID fields picked by class against the target entry's control word as the model has it
+(equal, one bit off, absent with the entry's bits, absent with zeros, entry without PASID_EN;
+`imstb.stim_classes`), entries programmed with PASID_EN = 1 three times in four and corner PASIDs,
+events while a table is disabled or the function masked, racing random CTRL/mask/PASID writes. The
+end of the log tallies each class as tried and as seen at the event's step (with outcomes). Counters
+"N <kind> events tried, 0 delivered" for cross-PASID, masked, disabled-table and out-of-range
+attempts, and the events on PASID_EN=0 entries that must be taken whatever their PASID (IMS-045).
+The scoreboard is not strict here, so that a broken DUT still gets its counters reported.
 
 Attribution. For a DUT claiming the ims_ctrl profile the step order is the edge order, and the
 DUT's messages are aligned with the exact replay's (`audit_messages`). For any other DUT the
@@ -19,6 +22,7 @@ the event's outcome either way (IMS-102).
 
 from __future__ import annotations
 
+import os
 from collections import Counter, deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -50,13 +54,23 @@ from imstb.reg_offsets import (
 from imstb.robust.common import (
     ITEMS,
     Run,
-    bad_handle,
     chosen_entries,
     log,
     read_errs,
     report_counts,
     start_env,
     table_size,
+)
+from imstb.stim_classes import (
+    PASID_CLASSES,
+    StimTally,
+    classify_handle,
+    classify_pasid,
+    handle_classes,
+    handle_for,
+    pick_handle_class,
+    pick_pasid,
+    specific_pasid,
 )
 
 #: Forbidden attempt kinds: (name, model outcomes, rules that forbid a message).
@@ -110,6 +124,7 @@ class StepTracker:
         model.probes.append(self._recs.append)
         self._buf: deque[Txn] = deque()
         self.steps: list[tuple[int, StepRecord]] = []
+        self.events: list[tuple[EvtTxn, StepRecord]] = []  # each event with its model step
         self.sent: list[MsgAw] = []
         self.errors: list[str] = []
 
@@ -131,7 +146,10 @@ class StepTracker:
             while self._recs and self._recs[0].kind == "read" and not isinstance(txn, RegRead):
                 self._recs.popleft()
             if self._recs and _record_matches(self._recs[0], txn):
-                self.steps.append((txn.edge, self._recs.popleft()))
+                rec = self._recs.popleft()
+                self.steps.append((txn.edge, rec))
+                if isinstance(txn, EvtTxn):
+                    self.events.append((txn, rec))
             elif isinstance(txn, RegWrite | RegRead) and txn.resp == "RESET":
                 continue  # not replayed
             elif isinstance(txn, MsgB):
@@ -295,9 +313,9 @@ async def run_evt_fuzz(run: Run) -> None:
         for i in idx:
             addr_of[msg_addr(ims, i)] = (ims, i)
             masked = rng.random() < 0.3
-            if ims:
-                pasid_of[i] = rng.getrandbits(20)
-                pasid_en[i] = rng.random() < 0.5
+            if ims:  # PASID_EN often, with corner PASIDs: the PASID classes need both
+                pasid_of[i] = specific_pasid(rng)
+                pasid_en[i] = rng.random() < 0.75
             await program(
                 env, ims, i, mask=masked, pasid_en=pasid_en.get(i, False) and ims,
                 pasid=pasid_of.get(i, 0) if ims else 0,
@@ -306,20 +324,16 @@ async def run_evt_fuzz(run: Run) -> None:
     n_events = 3 * ITEMS
     run.phase = f"fuzzing {n_events} events"
 
-    def evt_pasid(ims: bool, h: int) -> int | None:
-        r = rng.random()
-        if not ims or h not in pasid_of:
-            return None if r < 0.3 else rng.getrandbits(20)
-        p = pasid_of[h]
-        if r < 0.35:
-            return p
-        if r < 0.55:
-            return p ^ (1 << rng.randrange(20))  # one comparator bit off
-        if r < 0.7:
-            return pasid_of[rng.choice(list(pasid_of))]  # another entry's PASID
-        if r < 0.85:
-            return rng.getrandbits(20)
-        return None
+    tally = StimTally()
+
+    def evt_fields(ims: bool, h: int) -> tuple[int | None, int | None]:
+        """(pasid, absent bits): for an in-range IMS handle a PASID class picked against the
+        entry's control word as the model has it now (imstb.stim_classes), else random."""
+        if ims and h < env.n:
+            pick = pick_pasid(model.entry_ctrl(True, h), rng)
+            tally.pasid_tried[pick.cls] += 1
+            return pick.pasid, pick.absent_bits
+        return (None if rng.random() < 0.3 else rng.getrandbits(20)), None
 
     events_done = False
 
@@ -328,8 +342,11 @@ async def run_evt_fuzz(run: Run) -> None:
         for _ in range(n_events):
             ims = rng.random() < 0.55
             size = table_size(env, ims)
-            h = rng.choice(chosen[ims]) if rng.random() < 0.75 else bad_handle(rng, size)
-            op = env.evt.send_nowait(ims, h, evt_pasid(ims, h))
+            hcls = pick_handle_class(size, rng, p_out=0.25)
+            tally.handle_tried[ims, hcls] += 1
+            h = handle_for(hcls, size, rng, chosen[ims])
+            pasid, absent_bits = evt_fields(ims, h)
+            op = env.evt.send_nowait(ims, h, pasid, absent_bits=absent_bits)
             if rng.random() < 0.2:
                 await op.done.wait()
         await env.evt.drain()
@@ -352,8 +369,8 @@ async def run_evt_fuzz(run: Run) -> None:
                 await env.write(entry_base(ims, i) + VCTRL, int(rng.random() < 0.4) | extra)
             elif r < 0.75:  # new PASID / PASID_EN on an IMS entry
                 i = rng.choice(chosen[True])
-                pasid_of[i] = rng.getrandbits(20)
-                pasid_en[i] = rng.random() < 0.6
+                pasid_of[i] = specific_pasid(rng)
+                pasid_en[i] = rng.random() < 0.75
                 ctl = int(rng.random() < 0.4) | PASID_EN * pasid_en[i] | pasid_of[i] << PASID_LSB
                 await env.write(entry_base(True, i) + VCTRL, ctl)
             elif r < 0.85:
@@ -377,6 +394,13 @@ async def run_evt_fuzz(run: Run) -> None:
     run.phase = "forbidden-attempt counters"
     audit = audit_messages(tracker, addr_of)
     n_ev = sum(1 for _, rec in tracker.steps if rec.kind == "event")
+    for txn, rec in tracker.events:  # what was observed: monitored fields, model outcome
+        assert rec.outcome is not None
+        out = rec.outcome.value
+        tally.handle_seen[txn.ims, classify_handle(txn.handle, table_size(env, txn.ims)), out] += 1
+        if rec.entry_ctrl is not None:
+            cls = classify_pasid(rec.entry_ctrl, txn.pasid_valid, txn.pasid)
+            tally.pasid_seen[cls, out] += 1
     log.info(
         "event fuzz: %d events, %d DUT messages matched to model messages, %d not:\n  %s",
         n_ev,
@@ -384,9 +408,17 @@ async def run_evt_fuzz(run: Run) -> None:
         len(tracker.sent) - audit.matched,
         "\n  ".join(audit.lines()),
     )
-    report_counts(  # for `make soak`'s totals
-        env, "ims_evt_fuzz_test", {k: (c.tried, c.delivered) for k, c in audit.forbidden.items()}
-    )
+    seed = int(os.environ.get("COCOTB_RANDOM_SEED", env.seed))
+    log.info("event fuzz (COCOTB_RANDOM_SEED=%d): %s", seed, tally.pasid_line())
+    log.info("event fuzz (COCOTB_RANDOM_SEED=%d): %s", seed, tally.handle_line())
+    # for `make soak`'s totals: the forbidden classes, and the cross-PASID events by PASID operand
+    # class (delivered: the cross-PASID class's count, an upper bound per operand class)
+    counts = {k: (c.tried, c.delivered) for k, c in audit.forbidden.items()}
+    xp = audit.forbidden["cross-PASID"].delivered
+    for (cls, out), v in sorted(tally.pasid_seen.items(), key=lambda kv: str(kv[0])):
+        if out == EventOutcome.PASID_MISMATCH.value:
+            counts[f"cross-PASID, {cls.value}"] = (v, xp)
+    report_counts(env, "ims_evt_fuzz_test", counts)
     problems = [f"bench: {e}" for e in tracker.errors[:5]]
     if env.scoreboard.profile:
         problems += audit.problems()
@@ -404,4 +436,11 @@ async def run_evt_fuzz(run: Run) -> None:
     assert not problems, "\n".join(problems)
     for name, c in audit.forbidden.items():
         assert c.tried > 0, f"event fuzzing never tried a {name} event: stimulus problem"
+    for pcls in PASID_CLASSES:
+        assert tally.pasid_tried[pcls] > 0, f"event fuzzing never tried PASID class {pcls.name}"
+    for ims in (False, True):
+        for hc in handle_classes(table_size(env, ims)):
+            assert tally.handle_tried[ims, hc] > 0, (
+                f"event fuzzing never tried handle class {hc.name} on {'IMS' if ims else 'MSI-X'}"
+            )
     await env.finish()

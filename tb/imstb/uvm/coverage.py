@@ -13,6 +13,12 @@ bin: two steps never share an edge (IMS-081, checked by the monitor).
 Sources: the model's step records (`ProbedModel`: outcomes, mask transitions, flushes, PASID
 cases, error log, B responses), the event monitor (back-to-back runs; race distances with the
 register monitor's writes) and the sink monitor (backpressure level of each accepted message).
+The classes of `imstb.stim_classes` are sampled from what was observed, never from what a
+sequence aimed at: `cg_pasid_class` pairs each monitored IMS event (its evt_pasid bits, also
+while evt_pasid_valid = 0) with the model's step of it (the control word the event found, the
+outcome); `cg_handle_class` is the step's handle and outcome; `cg_strobe` the monitored WSTRB of
+each OKAY table write; `cg_pba_high` each OKAY PBA read whose data has a pending bit;
+`cg_open_both` the flush messages of a CTRL write that opened both tables.
 
 The tree is rebuilt empty for every test (`ImsCoverage.setup`) and exported when the test passes,
 as YAML (the format cocotb-coverage's merge reads) to
@@ -35,6 +41,14 @@ from imsmodel import EventOutcome
 from imsmodel import regmap as rm
 from imstb.bfm.monitors import EvtTxn, RegRead, RegWrite
 from imstb.model_probe import StepRecord
+from imstb.stim_classes import (
+    IN_RANGE_CLASSES,
+    PASID_CLASSES,
+    PasidClass,
+    classify_handle,
+    classify_pasid,
+    handle_classes,
+)
 from imstb.uvm.agents.sink_agent import SinkMsg
 from imstb.uvm.port_monitor import analysis_imp
 
@@ -51,6 +65,11 @@ COVERGROUPS = (
     "cg_b_response",
     "cg_backpressure",
     "cg_back_to_back",
+    "cg_pasid_class",
+    "cg_handle_class",
+    "cg_strobe",
+    "cg_open_both",
+    "cg_pba_high",
 )
 
 Label = Hashable
@@ -129,6 +148,45 @@ def _positions(size: int) -> list[str]:
         ["first"] + (["middle"] if size > 2 else []) + (["last"] if size > 1 else []) + ["past_end"]
     )
 
+
+#: PASID class -> the outcomes it can have ("other_error": the IMS table is disabled).
+_PASID_CLASS_OUTCOMES = {
+    PasidClass.EQUAL: ("sent", "pending", "other_error"),
+    PasidClass.ONE_BIT: ("pasid_mismatch", "other_error"),
+    PasidClass.ABSENT_SAME_BITS: ("pasid_mismatch", "other_error"),
+    PasidClass.ABSENT_ZERO: ("pasid_mismatch", "other_error"),
+    PasidClass.NO_PASID_EN: ("sent", "pending", "other_error"),
+}
+_PASID_OUT = {
+    EventOutcome.SENT: "sent",
+    EventOutcome.PENDING: "pending",
+    EventOutcome.PASID_MISMATCH: "pasid_mismatch",
+}
+_HANDLE_OUT = {
+    EventOutcome.SENT: "sent",
+    EventOutcome.PENDING: "pending",
+    EventOutcome.IMS_DISABLED: "disabled",
+    EventOutcome.MSIX_DISABLED: "disabled",
+    EventOutcome.INVALID_HANDLE: "invalid_handle",
+    EventOutcome.PASID_MISMATCH: "pasid_mismatch",
+}
+
+
+def _handle_outcomes(ims: bool, in_range: bool) -> tuple[str, ...]:
+    """Outcomes a handle can have (IMS-040/041 check order: an MSI-X handle past the end is
+    INVALID_HANDLE whatever the table state, an IMS one is IMS_DISABLED first)."""
+    if in_range:
+        return ("sent", "pending", "disabled") + (("pasid_mismatch",) if ims else ())
+    return ("invalid_handle", "disabled") if ims else ("invalid_handle",)
+
+
+_WORDS = ("addr_lo", "addr_hi", "data", "ctrl")  # WORD_* order
+_STROBES = ("none", "lane0", "lane1", "lane2", "lane3", "full", "multi")
+_STROBE_LABEL = tuple(
+    "none" if s == 0 else "full" if s == 0xF else f"lane{s.bit_length() - 1}"
+    if s & (s - 1) == 0 else "multi"
+    for s in range(16)
+)  # fmt: skip
 
 _SIZES = ((0, "0"), (1, "1"), (2, "2-7"), (8, "8-63"), (64, "64+"))
 _RUNS = ((1, "1"), (2, "2-3"), (4, "4-15"), (16, "16+"))
@@ -218,6 +276,40 @@ class Covergroups:
         self.back_to_back = _Point(
             "cg_back_to_back", "run_length", ("IMS-090",), [s for _, s in _RUNS]
         )
+        # rule inputs reached on purpose (imstb.stim_classes): observed event fields against
+        # the entry the model found, crossed with the model's outcome
+        self.pasid_class = _Point(
+            "cg_pasid_class", "class_x_outcome", ("IMS-040", "IMS-042", "IMS-045"),
+            [(c.value, o) for c in PASID_CLASSES for o in _PASID_CLASS_OUTCOMES[c]],
+        )  # fmt: skip
+        self.handle_class = _Point(
+            "cg_handle_class", "table_x_class_x_outcome", ("IMS-040", "IMS-041"),
+            [
+                (t, c.value, o)
+                for t, ims, size in (("msix", False, m), ("ims", True, n))
+                for c in handle_classes(size)
+                for o in _handle_outcomes(ims, c in IN_RANGE_CLASSES)
+            ],
+        )  # fmt: skip
+        self.strobe = _Point(
+            "cg_strobe", "table_x_word_x_strobe", ("IMS-023",),
+            [(t, w, s) for t in ("msix", "ims") for w in _WORDS for s in _STROBES],
+        )  # fmt: skip
+        self.open_both = _Point(
+            "cg_open_both", "flushed_tables", ("IMS-032", "IMS-103"),
+            ["msix_and_ims", "msix_only", "ims_only", "none"],
+        )  # fmt: skip
+        # a PBA word read with a pending bit set: the upper word (entries 64q+32..64q+63) only
+        # exists with a pending bit when the table has more than 32 entries
+        self.pba_high = _Point(
+            "cg_pba_high", "table_x_word_pending", ("IMS-026", "IMS-030"),
+            [
+                (t, w)
+                for t, size in (("msix", m), ("ims", n))
+                for w in ("low", "high")
+                if w == "low" or size > 32
+            ],
+        )  # fmt: skip
 
     @staticmethod
     def percentages() -> dict[str, float]:
@@ -264,6 +356,10 @@ class ImsCoverage(uvm_component):
         }
         self._past_end = {True: ("ims", "past_end"), False: ("msix", "past_end")}
         self._sink_labels: dict[tuple[float, int], tuple[str, str]] = {}
+        # IMS event steps (model) and monitored IMS events, paired in order for cg_pasid_class
+        self._evt_recs: deque[StepRecord] = deque()
+        self._evt_txns: deque[EvtTxn] = deque()
+        self._sizes = {True: ims_entries, False: msix_entries}
 
     # ------------------------------------------------------------------ model steps
     def _on_step(self, rec: StepRecord) -> None:
@@ -273,6 +369,18 @@ class ImsCoverage(uvm_component):
             labels = self._pos_labels[rec.ims]
             h = rec.handle
             cg.handle_position.sample(labels[h] if h < len(labels) else self._past_end[rec.ims])
+            cg.handle_class.sample(
+                (
+                    "ims" if rec.ims else "msix",
+                    classify_handle(h, self._sizes[rec.ims]).value,
+                    _HANDLE_OUT[rec.outcome],
+                )
+            )
+            if rec.entry_ctrl is not None:
+                if self._evt_txns:
+                    self._pasid_class(rec, self._evt_txns.popleft())
+                else:
+                    self._evt_recs.append(rec)
             if rec.pasid_case is not None:
                 en, case = rec.pasid_case
                 cg.pasid.sample(("pasid_en" if en else "pasid_off", case))
@@ -294,6 +402,9 @@ class ImsCoverage(uvm_component):
                 x, i = rec.flush_counts()
                 table = "both" if x_open and i_open else "msix" if x_open else "ims"
                 cg.flush_size.sample((table, _range_label(x + i, _SIZES)))
+                if x_open and i_open:  # one CTRL write opened both tables
+                    which = ("none", "ims_only", "msix_only", "msix_and_ims")
+                    cg.open_both.sample(which[2 * (x > 0) + (i > 0)])
         elif rec.kind == "b" and rec.b_message is not None:
             cg.b_response.sample((rec.resp, "raise" if rec.b_message.raise_ else "ordinary"))
         if rec.error is not None:
@@ -302,15 +413,32 @@ class ImsCoverage(uvm_component):
         if rec.raise_result is not None:
             cg.error_irq.sample(rec.raise_result)
 
+    def _pasid_class(self, rec: StepRecord, t: EvtTxn) -> None:
+        """An IMS event on an in-range entry: its observed PASID fields (the monitor's, also
+        evt_pasid while evt_pasid_valid = 0) against the control word the model's step found."""
+        if (t.ims, t.handle) != (rec.ims, rec.handle):
+            raise ValueError(f"coverage: event {t} paired with the model step of {rec.handle}")
+        assert rec.entry_ctrl is not None and rec.outcome is not None
+        cls = classify_pasid(rec.entry_ctrl, t.pasid_valid, t.pasid)
+        if cls is not PasidClass.OTHER:
+            out = _PASID_OUT.get(rec.outcome, "other_error")
+            self.cg.pasid_class.sample((cls.value, out))
+
     # ------------------------------------------------------------------ monitors
     def _on_reg(self, t: RegWrite | RegRead) -> None:
-        if not isinstance(t, RegWrite) or t.resp != "OKAY":
+        if t.resp != "OKAY":
             return
         loc = rm.lookup(t.addr & 0xFFFC, self.n, self.m)
+        if isinstance(t, RegRead):
+            if loc.kind in (rm.Kind.MSIX_PBA, rm.Kind.IMS_PBA) and t.data:
+                table = "ims" if loc.kind is rm.Kind.IMS_PBA else "msix"
+                self.cg.pba_high.sample((table, "high" if loc.word else "low"))
+            return
         if loc.kind not in (rm.Kind.MSIX_TABLE, rm.Kind.IMS_TABLE):
             return
         kind = "ctrl" if loc.word == rm.WORD_CTRL else "addr_data"
         ims = loc.kind is rm.Kind.IMS_TABLE
+        self.cg.strobe.sample(("ims" if ims else "msix", _WORDS[loc.word], _STROBE_LABEL[t.strb]))
         # events arrive in edge order; only those within RACE_WINDOW edges of the write count
         # (the write is reported at its B, so events after its commit edge are already here)
         lo, hi = t.edge - self.RACE_WINDOW, t.edge + self.RACE_WINDOW
@@ -331,6 +459,11 @@ class ImsCoverage(uvm_component):
             if (ims, index) == (t.ims, t.handle):
                 self._race(kw, t.edge, kind)
         self._events.append((t.edge, t.ims, t.handle))
+        if t.ims and t.handle < self.n:  # an IMS event whose step records the entry's ctrl
+            if self._evt_recs:
+                self._pasid_class(self._evt_recs.popleft(), t)
+            else:
+                self._evt_txns.append(t)
         if t.edge == self._run_last + 1:
             self._run += 1
         else:

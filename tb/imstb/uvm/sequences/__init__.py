@@ -12,5 +12,8 @@
 * `driver_patterns`: the Linux driver access patterns (2021 IMS chip, 2022 idxd chip, MSI-X);
 * `platform_seqs`: virtual sequences of whole platform scenarios (bare metal, guest fallback,
   user-space completions guarded by PASID);
+* `rule_inputs`: rule inputs reached on purpose (handle and PASID classes of
+  `imstb.stim_classes` x table and entry state, byte strobes on every entry word, one CTRL write
+  opening both tables with pendings, PBA words past bit 31);
 * `random_mix`: the constrained-random mix.
 """

@@ -24,6 +24,15 @@ from imsmodel import regmap as rm
 from imstb.bfm.axil_master import WriteOrder
 from imstb.bfm.common import Delay
 from imstb.platform_model import Binding, PlatformModel
+from imstb.stim_classes import (
+    HandleClass,
+    PasidClass,
+    PasidPick,
+    handle_for,
+    pasid_for,
+    pick_handle_class,
+    pick_pasid,
+)
 from imstb.uvm.reg_model import ImsReg, ImsRegBlock
 from imstb.uvm.sequences.items import EvtBurstItem, EvtItem, RegItem, SinkItem
 
@@ -118,9 +127,15 @@ class EvtPort(uvm_sequence):
         self.sequencer = seqr
 
     async def send(
-        self, ims: bool, handle: int, pasid: int | None = None, *, wait: bool = False
+        self,
+        ims: bool,
+        handle: int,
+        pasid: int | None = None,
+        *,
+        absent_bits: int | None = None,
+        wait: bool = False,
     ) -> EvtItem:
-        item = EvtItem(ims=ims, handle=handle, pasid=pasid)
+        item = EvtItem(ims=ims, handle=handle, pasid=pasid, absent_bits=absent_bits)
         await self.start_item(item)
         await self.finish_item(item)
         if wait:
@@ -324,9 +339,51 @@ class ImsSeq(uvm_sequence):
         await self.set_ctrl_word(ims, index, value, wait=wait)
 
     async def event(
-        self, ims: bool, handle: int, pasid: int | None = None, *, wait: bool = False
+        self,
+        ims: bool,
+        handle: int,
+        pasid: int | None = None,
+        *,
+        absent_bits: int | None = None,
+        wait: bool = False,
     ) -> EvtItem:
-        return await self.ctx.evt.send(ims, handle, pasid, wait=wait)
+        """One event; `pasid=None`: evt_pasid_valid = 0 with evt_pasid = `absent_bits` (junk when
+        None)."""
+        return await self.ctx.evt.send(ims, handle, pasid, absent_bits=absent_bits, wait=wait)
+
+    async def class_event(
+        self,
+        ims: bool,
+        handle_cls: HandleClass | None = None,
+        *,
+        pasid_cls: PasidClass | None = None,
+        in_range: Sequence[int] = (),
+        wait: bool = False,
+    ) -> EvtItem:
+        """An event whose handle (class `handle_cls`, else one picked by weight) and, for an IMS
+        entry, PASID fields (class `pasid_cls` when the entry has PASID_EN = 1, else one picked
+        by weight) are chosen on purpose against the entry's control word as the model has it
+        (`imstb.stim_classes`); MSI-X events carry random PASID fields (IMS-045)."""
+        size = self.ctx.size(ims)
+        cls = handle_cls or pick_handle_class(size, self.rng)
+        h = handle_for(cls, size, self.rng, in_range)
+        return await self.pasid_event(ims, h, pasid_cls, wait=wait)
+
+    async def pasid_event(
+        self, ims: bool, h: int, pasid_cls: PasidClass | None = None, *, wait: bool = False
+    ) -> EvtItem:
+        """An event on (ims, h) whose PASID fields, for an in-range IMS entry, are of class
+        `pasid_cls` when the entry has PASID_EN = 1 (else one picked by weight) against its
+        control word as the model has it; random fields otherwise."""
+        if ims and h < self.ctx.n:
+            ctl = self.ctx.model.entry_ctrl(True, h)
+            if pasid_cls is not None and ctl & PASID_EN:
+                pick = PasidPick(pasid_cls, *pasid_for(pasid_cls, ctl, self.rng))
+            else:
+                pick = pick_pasid(ctl, self.rng)
+            return await self.event(ims, h, pick.pasid, absent_bits=pick.absent_bits, wait=wait)
+        p = self.rng.getrandbits(20) if self.rng.random() < 0.5 else None
+        return await self.event(ims, h, p, wait=wait)
 
     # ------------------------------------------------------------------ reads for the scoreboard
     async def read_pbas(self, *, wait: bool = True) -> None:

@@ -79,7 +79,7 @@ class RegItem(uvm_sequence_item):
 
 
 class EvtItem(uvm_sequence_item):
-    """One event (`pasid=None`: evt_pasid_valid = 0)."""
+    """One event (`pasid=None`: evt_pasid_valid = 0, evt_pasid = `absent_bits` or junk)."""
 
     def __init__(
         self,
@@ -88,17 +88,21 @@ class EvtItem(uvm_sequence_item):
         ims: bool,
         handle: int,
         pasid: int | None = None,
+        absent_bits: int | None = None,
         blocking: bool = False,
     ) -> None:
         super().__init__(name)
         self.ims = ims
         self.handle = handle & 0xFFFF
         self.pasid = None if pasid is None else pasid & 0xFFFFF
+        self.absent_bits = absent_bits  # evt_pasid while evt_pasid_valid = 0 (None: junk)
         self.blocking = blocking
         self.op: EvtOp | None = None
 
     def issue(self, source: EvtSource) -> None:
-        self.op = source.send_nowait(self.ims, self.handle, self.pasid)
+        self.op = source.send_nowait(
+            self.ims, self.handle, self.pasid, absent_bits=self.absent_bits
+        )
 
     async def wait(self) -> None:
         """Wait for the event's handshake."""

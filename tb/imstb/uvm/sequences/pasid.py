@@ -33,9 +33,10 @@ class PasidSeq(EntrySeq):
                 walk += 1
             elif r < 0.8:
                 pasid = self.rng.getrandbits(20)
-            else:
+            else:  # absent: evt_pasid carries the entry's PASID or zeros, still a mismatch
                 pasid = None
-            await self.event(True, i, pasid)
+            absent = pasids[i] if self.rng.random() < 0.5 else 0
+            await self.event(True, i, pasid, absent_bits=absent)
             if self.rng.random() < 0.1:  # MSI-X events carry a PASID that must be ignored
                 await self.program(False, 0, reg_layer=False)
                 await self.set_ctrl_word(False, 0, 0, wait=False)

@@ -56,15 +56,11 @@ class RandomMixSeq(EntrySeq):
         for _ in range(self.items):
             op = self.rng.choices(names, weights)[0]
             ims, i = self.rng.choice(pool)
-            if op == "event":
-                if self.rng.random() < 0.05:
-                    i = self.bad_handle(ims)
-                p = pasid.get((ims, i))
-                r = self.rng.random()
-                ev_pasid = p if r < 0.6 and p is not None else (
-                    None if r < 0.8 else self.rng.getrandbits(20)
-                )  # fmt: skip
-                await self.event(ims, i, ev_pasid)
+            if op == "event":  # PASID fields by class against the entry (imstb.stim_classes)
+                if self.rng.random() < 0.15:  # any handle class, out of range too
+                    await self.class_event(ims, in_range=[j for t, j in pool if t == ims])
+                else:
+                    await self.pasid_event(ims, i)
             elif op == "program":
                 await self.program(ims, i, reg_layer=False)
             elif op == "mask":
