@@ -54,3 +54,18 @@ def test_report_counts_file_is_what_soak_reads(tmp_path: Path, monkeypatch: Any)
         "out-of-range": {"tried": 3, "delivered": 0},
         "reassignments": {"tried": 9, "delivered": 0},
     }
+
+
+def test_main_totals_subclasses_once(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    """The printed all-classes total counts a "class, subclass" report line once (in its class);
+    any delivery fails the soak."""
+    soak = _soak()
+    counts = tmp_path / "out" / "counts" / "round-1"
+    _report(counts, "a", {"masked": (10, 0), "cross-PASID": (5, 0), "cross-PASID, one_bit": (3, 0)})
+    monkeypatch.setattr(soak, "_round", lambda *a, **k: ([{"status": "passed"}], False, 1.0))
+    rc = soak.main(["--minutes", "0", "--out", str(tmp_path / "out"), "--counting", ""])
+    out = capsys.readouterr().out
+    assert rc == 0 and "forbidden events, all classes: 15 tried" in out
+    assert "cross-PASID, one_bit: 3 tried, 0 delivered" in out and "SOAK: PASS" in out
+    _report(counts, "b", {"masked": (1, 1)})
+    assert soak.main(["--minutes", "0", "--out", str(tmp_path / "out"), "--counting", ""]) == 1
