@@ -50,6 +50,7 @@ from imstb.reg_offsets import (
     CTRL_IMS_ENABLE,
     CTRL_MSIX_ENABLE,
     HANDLE_RELEASE,
+    ID,
     PASID_EN,
     PASID_LSB,
     RELEASE_IMS,
@@ -91,6 +92,10 @@ COVER_BINS = (
 )
 
 N_OWNERS = 8
+#: Bench self-check only (never in a regression): IMS_REASSIGN_FAULT=driver_skips_isolation makes
+#: the "driver" keep the old PASID in step (1) and skip step (2), so the old owner's late events
+#: pend and reach the new owner's pair at the unmask; the owner checker must fail the test.
+FAULT = os.environ.get("IMS_REASSIGN_FAULT", "")
 #: Master port speeds while a release drains: (name, weight, AWREADY/WREADY prob, B delay).
 PORT = (
     ("fast", 0.4, 0.9, Delay(0, 3)),
@@ -241,7 +246,8 @@ async def run_reassign(run: Run) -> None:
         if not ims:
             which &= {"before release"}
         # (1) the new owner, masked
-        ctl = 1 | (PASID_EN | pasid_of[b] << PASID_LSB if ims else 0)
+        faulty = FAULT == "driver_skips_isolation"
+        ctl = 1 | (PASID_EN | pasid_of[a if faulty else b] << PASID_LSB if ims else 0)
         await env.write(entry_base(ims, i) + VCTRL, ctl)
         if "before release" in which:
             ops = [send(e, a, "before release") for _ in range(rng.randint(1, 2))]
@@ -249,7 +255,9 @@ async def run_reassign(run: Run) -> None:
             for op in ops:
                 await op.done.wait()
         # (2) the release; A's events offered while its B is held
-        rel: AxilWrite = env.master.write_nowait(HANDLE_RELEASE, (RELEASE_IMS if ims else 0) | i)
+        rel_value = (RELEASE_IMS if ims else 0) | i
+        rel_reg = ID if faulty else HANDLE_RELEASE  # the fault writes a read-only register
+        rel: AxilWrite = env.master.write_nowait(rel_reg, rel_value)
         if "release B held" in which:
             while rel.aw_edge is None or rel.w_edge is None:
                 await env.cycles(1)
