@@ -46,7 +46,7 @@ LINT_CONFIGS := 64x9 1x1 2048x256
 sysdeps-regress sysdeps-test: sysdeps-%:
 	@bash scripts/system-packages.sh $*
 
-.PHONY: help venv test regress lint lint-py lint-rtl synth clean mutate bench formal regmap
+.PHONY: help venv test regress soak lint lint-py lint-rtl synth clean mutate bench formal regmap
 
 help: ## show this help
 	@echo "ims_ctrl kit - make targets:"
@@ -54,6 +54,7 @@ help: ## show this help
 	@echo "Variables: SIM=icarus|verilator (default both)  SEEDS=N  TESTS=PATTERN  CONFIG=64x9,1x1  J=N"
 	@echo "           RTL=FILE.f (regress another implementation)  REGRESS_ARGS='--no-goals ...'"
 	@echo "           cocotb-style (make regress only): SEED=N  WAVES=1  TESTCASE=NAME  MODULE=test_smoke"
+	@echo "           make soak: SOAK_MINUTES=30  SOAK_ITEMS=600 (IMS_ROBUST_ITEMS of its counting rounds)  SOAK_ARGS='--seed N ...'"
 
 venv: $(STAMP) ## create .venv and install the kit with its dev tools (once; again when pyproject.toml changes)
 
@@ -74,6 +75,15 @@ regress: sysdeps-regress $(STAMP) ## regression: build, run tests x seeds x sims
 		$(if $(SEED),--seed $(SEED)) $(if $(filter 1,$(WAVES)),--waves) \
 		$(if $(CONFIG),--config $(CONFIG)) $(if $(J),-j $(J)) \
 		$(if $(RTL),--rtl $(RTL)) $(REGRESS_ARGS)
+
+# the pre-tape-out soak (not in `make test`): robustness tests x both simulators x default configs
+SOAK_MINUTES ?= 30
+SOAK_ITEMS  ?= 600
+SOAK_ARGS   ?=
+soak: sysdeps-regress $(STAMP) ## pre-tape-out soak, not in make test: robustness tests x sims x configs sharded over the cores for SOAK_MINUTES (30); totals per class "N tried, 0 delivered"
+	$(VBIN)/python scripts/soak.py --minutes $(SOAK_MINUTES) --items $(SOAK_ITEMS) \
+		$(if $(filter-out all,$(SIM)),--sim $(SIM)) $(if $(CONFIG),--config $(CONFIG)) \
+		$(if $(J),-j $(J)) $(SOAK_ARGS)
 
 .PHONY: refuse-cocotb-vars
 refuse-cocotb-vars:

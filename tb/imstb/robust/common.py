@@ -7,9 +7,11 @@ grow with it and with the table sizes. A failing test logs its phase, seed and r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +97,38 @@ class Run:
             env.seed,
             rerun_command(self.module, self.test, regression, n, m),
         )
+
+
+# ---------------------------------------------------------------------- machine-readable counts
+#: Prefix of the one log line per test that carries its counts as JSON (`report_counts`).
+COUNTS_TAG = "ROBUST-COUNTS"
+#: Folder where each test also writes its counts as a file (`make soak` sets it).
+COUNTS_DIR_ENV = "IMS_ROBUST_COUNTS_DIR"
+
+
+def report_counts(env: ImsEnv, test: str, classes: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """Publish a test's per-class counts {class: (tried, delivered)} for aggregation (`make soak`,
+    `imsflow.regress.soak`): one log line `ROBUST-COUNTS {json}` and, when $IMS_ROBUST_COUNTS_DIR
+    is set, a file `<test>-<sim>-<n>x<m>-<seed>-<pid>.json` there."""
+    sim = os.environ.get("IMS_SIM", "")
+    rec: dict[str, Any] = {
+        "test": test,
+        "sim": sim,
+        "config": f"{env.n}x{env.m}",
+        "seed": int(os.environ.get("COCOTB_RANDOM_SEED", env.seed)),
+        "items": ITEMS,
+        "classes": {k: {"tried": t, "delivered": d} for k, (t, d) in classes.items()},
+    }
+    line = json.dumps(rec, sort_keys=True)
+    log.info("%s %s", COUNTS_TAG, line)
+    folder = os.environ.get(COUNTS_DIR_ENV)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        name = f"{test}-{sim or 'sim'}-{env.n}x{env.m}-{rec['seed']}-{os.getpid()}"
+        path = os.path.join(folder, f"{name}-{time.time_ns()}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(line + "\n")
+    return rec
 
 
 # ---------------------------------------------------------------------- small helpers

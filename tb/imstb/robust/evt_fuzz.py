@@ -57,6 +57,7 @@ from imstb.robust.common import (
     chosen_entries,
     log,
     read_errs,
+    report_counts,
     start_env,
     table_size,
 )
@@ -410,6 +411,14 @@ async def run_evt_fuzz(run: Run) -> None:
     seed = int(os.environ.get("COCOTB_RANDOM_SEED", env.seed))
     log.info("event fuzz (COCOTB_RANDOM_SEED=%d): %s", seed, tally.pasid_line())
     log.info("event fuzz (COCOTB_RANDOM_SEED=%d): %s", seed, tally.handle_line())
+    # for `make soak`'s totals: the forbidden classes, and the cross-PASID events by PASID operand
+    # class (delivered: the cross-PASID class's count, an upper bound per operand class)
+    counts = {k: (c.tried, c.delivered) for k, c in audit.forbidden.items()}
+    xp = audit.forbidden["cross-PASID"].delivered
+    for (cls, out), v in sorted(tally.pasid_seen.items(), key=lambda kv: str(kv[0])):
+        if out == EventOutcome.PASID_MISMATCH.value:
+            counts[f"cross-PASID, {cls.value}"] = (v, xp)
+    report_counts(env, "ims_evt_fuzz_test", counts)
     problems = [f"bench: {e}" for e in tracker.errors[:5]]
     if env.scoreboard.profile:
         problems += audit.problems()
