@@ -78,9 +78,9 @@ MSG_BOUND = int(os.environ.get("IMS_CONTRACT_MSG_BOUND", "16"))
 """A message due leaves (AW handshake) within this many master-ready edges (AWREADY = WREADY = 1
 sampled and no message write in flight)."""
 BOUND = int(os.environ.get("IMS_CONTRACT_BOUND", "20000"))
+"""Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
 SUBSUME_MIN = int(os.environ.get("IMS_CONTRACT_SUBSUME_MIN", "2"))
 """`ContractChecker._subsume` runs on an edge that leaves at least this many states."""
-"""Most model states the checker keeps; more is an error ("ambiguity bound N exceeded")."""
 
 _E_WRITE = int(ErrorCode.MSG_WRITE_FAILED)
 _REL_OFF = rm.HANDLE_RELEASE.offset
