@@ -131,6 +131,10 @@ def test_bad_cli_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         mutate.main(["--config", "4096x9"])
     assert exc.value.code == 2
+    fsm = str(sim.project_root() / "impl" / "fsm" / "ims_ctrl.f")
+    with pytest.raises(SystemExit) as exc:  # a mistyped analysis is not silently "none"
+        mutate.main(["--rtl", fsm, "--only", "ims_ctrl.v:80:20", "--analysis", "/no/such.hjson"])
+    assert exc.value.code == 2
 
 
 @pytest.mark.sim

@@ -110,6 +110,8 @@ def run(ap: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
     analysis: dict[str, dict[str, str]] = {}
     analysis_path = args.analysis
+    if analysis_path is not None and not analysis_path.is_file():
+        ap.error(f"--analysis {analysis_path}: no such file")
     if analysis_path is None and args.rtl is None:
         analysis_path = root / "docs" / "mutation_analysis.hjson"
     elif analysis_path is None:  # another implementation: its analysis sits beside its .f
